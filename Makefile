@@ -1,0 +1,45 @@
+# Two commands on a bare machine with Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.run-deps: $(VENV)/bin/python requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## run: set up .venv and the embedded database, then start web, worker and beat (Ctrl-C stops all)
+run: DEBUG ?= true
+run: export DEBUG := $(DEBUG)
+run: $(VENV)/.run-deps
+	$(BIN)/python manage.py migrate --noinput
+	@WS=$$($(BIN)/python manage.py setup_demo) && \
+	echo "Admin:           http://127.0.0.1:$(PORT)/admin/" && \
+	echo "API docs:        http://127.0.0.1:$(PORT)/v1/docs/" && \
+	echo "Health:          http://127.0.0.1:$(PORT)/healthz"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile --port $(PORT)
+
+## test: set up .venv with the test tools and run the whole suite
+test: $(VENV)/.dev-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## lint: ruff over the whole tree
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check .
+
+## bench: the benchmarks under bench/ (not part of the test suite)
+bench: $(VENV)/.dev-deps
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""API keys, scopes, and the API's authentication, permissions and throttles."""

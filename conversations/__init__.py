@@ -1,0 +1,1 @@
+"""Documents, the answer engine, end users, conversations and messages."""

@@ -1,0 +1,1 @@
+"""Webhooks, Zapier, CRMs and reports: everything that leaves for a customer's systems."""

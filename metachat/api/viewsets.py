@@ -1,0 +1,53 @@
+"""The base of every tenant endpoint: the workspace comes from the credentials, never the body."""
+from rest_framework import viewsets
+from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.views import APIView
+
+
+def request_workspace(request):
+    """The workspace the caller's credentials belong to (an API key carries it)."""
+    workspace = getattr(request.auth, "workspace", None)
+    if workspace is None:
+        raise NotAuthenticated()
+    return workspace
+
+
+class WorkspaceScopedViewSet(viewsets.GenericViewSet):
+    """Owns `get_queryset`/`get_object`: every row it hands out is the caller's workspace's.
+
+    Subclasses set `queryset` and may narrow it in `filter_queryset`; they never widen it.
+    Another workspace's object is a 404, never a 403 that would reveal it exists.
+    """
+
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    workspace_field = "workspace"
+
+    @property
+    def workspace(self):
+        return request_workspace(self.request)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(**{self.workspace_field: self.workspace})
+
+    def get_object(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        lookup = self.kwargs[self.lookup_url_kwarg]
+        obj = queryset.filter(**{self.lookup_field: lookup}).first()
+        if obj is None:
+            raise NotFound(f"No {queryset.model._meta.verbose_name} with id {lookup!r}.")
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+class NotFoundView(APIView):
+    """Any path under /v1/ that names no endpoint: a 404 in the API's error format."""
+
+    authentication_classes = []
+    permission_classes = []
+    schema = None
+
+    def _not_found(self, request, *args, **kwargs):
+        raise NotFound(f"No endpoint at {request.path}.")
+
+    get = post = put = patch = delete = head = options = _not_found

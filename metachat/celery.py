@@ -1,0 +1,22 @@
+"""The Celery application and the whole beat schedule."""
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metachat.settings")
+
+app = Celery("metachat")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic task of the product, in one place. django-celery-beat copies these entries
+# into its tables at start, where operators see them (admin → Periodic tasks) and can change
+# their timing.
+BEAT_SCHEDULE = {
+    "clear-expired-admin-sessions": {
+        "task": "metachat.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=17, hour=3),
+    },
+}
+app.conf.beat_schedule = BEAT_SCHEDULE

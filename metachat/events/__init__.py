@@ -1,0 +1,1 @@
+"""The event catalogue and the outbox every integration reads."""

@@ -1,0 +1,25 @@
+"""URLs: the admin, /healthz, and the REST API under /v1/."""
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from metachat.api.viewsets import NotFoundView
+from metachat.health import healthz
+
+admin.site.site_header = "Meta Chat"
+admin.site.site_title = "Meta Chat admin"
+admin.site.index_title = "Workspaces and integrations"
+
+api_patterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("v1/", include(api_patterns)),
+    re_path(r"^v1(/.*)?$", NotFoundView.as_view()),
+]
+
+handler500 = "metachat.api.errors.json_server_error"

@@ -1,0 +1,1 @@
+"""Workspaces (the tenant), their members, and the admin scoping every model uses."""

