@@ -25,8 +25,22 @@ def _generated_secret(name: str) -> str:
     return path.read_text().strip()
 
 
+def _generated_fernet_key(name: str) -> str:
+    path = VAR_DIR / name
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.touch(mode=0o600)
+        path.write_text(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or _generated_secret("secret_key")
+# Fernet keys for secrets at rest (metachat/crypto.py); the first encrypts, all decrypt.
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[]) or [
+    _generated_fernet_key("encryption_key")
+]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
