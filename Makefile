@@ -39,7 +39,7 @@ lint: $(VENV)/.dev-deps
 
 ## bench: the benchmarks under bench/ (not part of the test suite)
 bench: $(VENV)/.dev-deps
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@set -e; for b in $(wildcard bench/bench_*.py); do echo "== $$b"; $(BIN)/python $$b; done
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
