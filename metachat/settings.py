@@ -3,6 +3,7 @@
 With no variables set the product runs on embedded defaults: SQLite and a file-system
 Celery broker under `var/`, and a development secret key generated once and kept there.
 """
+import os
 import secrets
 from pathlib import Path
 
@@ -102,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests run a Celery worker beside the test thread (and in another process): a shared
+    # in-memory database fails concurrent writers at once ("table is locked"), a file waits.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

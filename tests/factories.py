@@ -3,6 +3,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
+from integrations.models import Webhook
+from integrations.webhooks.signing import secret_generate
 from metachat.workspaces.models import Membership, Workspace
 
 
@@ -32,3 +34,16 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     workspace = factory.SubFactory(WorkspaceFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.OWNER
+
+
+class WebhookFactory(factory.django.DjangoModelFactory):
+    """A webhook; give it `url=receiver.url` to deliver to a local receiver."""
+
+    class Meta:
+        model = Webhook
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Webhook {n}")
+    url = "https://hooks.example.com/metachat"
+    events = factory.LazyFunction(lambda: ["*"])
+    secrets = factory.LazyFunction(lambda: [{"secret": secret_generate(), "expires_at": None}])
