@@ -135,6 +135,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith("memory"):  # tests: wake the in-process worker promptly
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
 elif CELERY_BROKER_URL.startswith("redis"):
     # A message not acknowledged within this time is handed to another worker: longer
     # than any task runs, so a slow task is never run twice because of it.
