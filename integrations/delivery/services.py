@@ -37,7 +37,8 @@ def _claim(*, delivery_pk: int, attempts_made: int, now) -> bool:
         Delivery.objects.filter(
             _unclaimed(now), pk=delivery_pk, status=Delivery.Status.PENDING,
             attempt_count=attempts_made,
-        ).update(claimed_until=lease_until)
+        # Due now again: if this worker dies, the sweeper takes it over when the lease lapses.
+        ).update(claimed_until=lease_until, next_attempt_at=now)
     )
 
 
