@@ -1,4 +1,4 @@
-"""Webhooks (what to call) and deliveries and attempts (what happened), shared by every destination."""
+"""Webhooks (what to call); deliveries and attempts (what happened), shared by all destinations."""
 from django.db import models
 from django.utils import timezone
 

@@ -48,7 +48,8 @@ def _clean(*, url=None, events=None, filters=None, name=None) -> dict:
                 f"Unknown event {unknown[0]!r}; known: {', '.join(EventType.values)} or *."
             ]
         else:
-            cleaned["events"] = [ALL_EVENTS] if ALL_EVENTS in events else list(dict.fromkeys(events))
+            unique = list(dict.fromkeys(events))
+            cleaned["events"] = [ALL_EVENTS] if ALL_EVENTS in events else unique
     if filters is not None:
         try:
             cleaned["filters"] = filters_validate(filters)
@@ -75,7 +76,8 @@ def webhook_create(*, workspace, name: str, url: str, events: list[str],
 
 def webhook_update(*, webhook: Webhook, **changes) -> Webhook:
     """Change name, url, events, filters, description or active."""
-    cleaned = _clean(**{k: changes[k] for k in ("name", "url", "events", "filters") if k in changes})
+    fields = ("name", "url", "events", "filters")
+    cleaned = _clean(**{k: changes[k] for k in fields if k in changes})
     was_active = webhook.active
     with transaction.atomic():
         for field, value in cleaned.items():
@@ -128,7 +130,8 @@ def webhook_send_test(*, webhook: Webhook) -> Attempt:
         event = Event(workspace_id=webhook.workspace_id, type=TEST_EVENT, created_at=timezone.now())
         event.payload = envelope(
             event_id=event.public_id, type=TEST_EVENT, timestamp=event.created_at,
-            data={"webhookId": webhook.public_id, "message": "This is a test event from Meta Chat."},
+            data={"webhookId": webhook.public_id,
+                  "message": "This is a test event from Meta Chat."},
         )
         event.dispatched_at = event.created_at  # sent here, never fanned out
         event.save()

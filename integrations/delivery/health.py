@@ -42,7 +42,7 @@ def health_record_failure(*, model, destination_id: int, error: str, label: str)
         active=False, disabled_reason=reason[:300]
     )
     if disabled:
-        logger.warning("%s %s disabled after failing since before %s", label, destination_id, cutoff)
+        logger.warning("%s %s disabled: failing since before %s", label, destination_id, cutoff)
         _alert(model, destination_id, label=label, what="disabled", error=error)
 
 

@@ -1,4 +1,4 @@
-"""Filter conditions on an event's data, e.g. `{"field": "confidence", "op": "lt", "value": 0.5}`."""
+"""Filter conditions on event data, e.g. `{"field": "confidence", "op": "lt", "value": 0.5}`."""
 import operator
 
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix, not a secret
 
 
 def secret_generate() -> str:
@@ -38,7 +38,8 @@ def secrets_rotate(stored: list[dict], *, now: datetime) -> tuple[list[dict], st
         expires = entry.get("expires_at")
         expires_at = datetime.fromisoformat(expires) if expires else overlap_end
         if expires_at > now:
-            kept.append({"secret": entry["secret"], "expires_at": min(expires_at, overlap_end).isoformat()})
+            until = min(expires_at, overlap_end).isoformat()
+            kept.append({"secret": entry["secret"], "expires_at": until})
     return [{"secret": new, "expires_at": None}, *kept], new
 
 

@@ -41,7 +41,9 @@ def body_of(payload: dict) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
-def webhook_post(*, url: str, payload: dict, message_id: str, signing_secrets: list[str]) -> AttemptResult:
+def webhook_post(
+    *, url: str, payload: dict, message_id: str, signing_secrets: list[str]
+) -> AttemptResult:
     """POST `payload` to `url`, signed. Any 2xx is success; everything else is reported."""
     body = body_of(payload)
     headers = {
@@ -78,7 +80,8 @@ def webhook_post(*, url: str, payload: dict, message_id: str, signing_secrets: l
 
 
 def _failure(clock: float, error: str) -> AttemptResult:
-    return AttemptResult(ok=False, error=error[:500], duration_ms=(time.perf_counter() - clock) * 1000)
+    elapsed_ms = (time.perf_counter() - clock) * 1000
+    return AttemptResult(ok=False, error=error[:500], duration_ms=elapsed_ms)
 
 
 def _short(error: Exception) -> str:

@@ -72,7 +72,9 @@ def test_an_event_published_while_the_broker_is_down_is_delivered_by_the_sweeper
     dead_broker = Celery("dead", broker="redis://127.0.0.1:1/0")
     dead_broker.set_current()
     try:
-        event = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u1"})
+        event = event_publish(
+            workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u1"}
+        )
     finally:
         celery_app.set_current()
     assert event.dispatched_at is None  # the wake-up was lost with the broker

@@ -42,7 +42,9 @@ def _non_loopback(addresses):
 
 
 @pytest.mark.parametrize("url", FORBIDDEN)
-def test_a_webhook_to_a_private_or_reserved_address_cannot_be_saved(workspace, url, connections_seen):
+def test_a_webhook_to_a_private_or_reserved_address_cannot_be_saved(
+    workspace, url, connections_seen
+):
     with pytest.raises(ValidationError) as refused:
         webhook_create(workspace=workspace, name="Internal", url=url, events=["*"])
 

@@ -67,8 +67,8 @@ def _start_worker(env, tmp_path, name):
     log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [CELERY, "-A", "metachat", "worker", "-Q", "celery,deliveries", "-P", "threads",
-         "-c", "2", "-n", f"{name}@%h", "--loglevel", "warning", "--without-gossip", "--without-mingle",
-         "--without-heartbeat"],
+         "-c", "2", "-n", f"{name}@%h", "--loglevel", "warning", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
         env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )
