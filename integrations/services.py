@@ -26,7 +26,8 @@ TEST_EVENT = "webhook.test"
 KIND = "webhook"
 
 
-def _clean(*, url=None, events=None, filters=None, name=None) -> dict:
+def webhook_validate(*, url=None, events=None, filters=None, name=None) -> dict:
+    """Check and normalise webhook fields; raises ValidationError naming the bad fields."""
     errors: dict[str, list[str]] = {}
     cleaned = {}
     if name is not None:
@@ -64,7 +65,7 @@ def webhook_create(*, workspace, name: str, url: str, events: list[str],
                    description: str = "", filters: list | None = None,
                    active: bool = True) -> tuple[Webhook, str]:
     """Create a webhook; returns it and its signing secret (shown this once)."""
-    cleaned = _clean(name=name, url=url, events=events, filters=filters or [])
+    cleaned = webhook_validate(name=name, url=url, events=events, filters=filters or [])
     secret = secret_generate()
     webhook = Webhook.objects.create(
         workspace=workspace, description=description or "", active=active,
@@ -77,7 +78,7 @@ def webhook_create(*, workspace, name: str, url: str, events: list[str],
 def webhook_update(*, webhook: Webhook, **changes) -> Webhook:
     """Change name, url, events, filters, description or active."""
     fields = ("name", "url", "events", "filters")
-    cleaned = _clean(**{k: changes[k] for k in fields if k in changes})
+    cleaned = webhook_validate(**{k: changes[k] for k in fields if k in changes})
     was_active = webhook.active
     with transaction.atomic():
         for field, value in cleaned.items():

@@ -7,6 +7,7 @@ SQLite alike; the sweeper selects due rows with SKIP LOCKED where the database h
 """
 import logging
 import time
+import zlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -42,6 +43,13 @@ def _claim(*, delivery_pk: int, attempts_made: int, now) -> bool:
     )
 
 
+def _lock_destination(kind: str, destination_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           [zlib.crc32(kind.encode()) & 0x7FFFFFFF, destination_id & 0x7FFFFFFF])
+
+
 def delivery_send(*, delivery_pk: int, attempts_made: int) -> list[Delivery]:
     """Make attempt number `attempts_made + 1` of a delivery, if it is still due and nobody
     else is making it. A destination kind that batches takes its other due deliveries along.
@@ -68,23 +76,27 @@ def delivery_send(*, delivery_pk: int, attempts_made: int) -> list[Delivery]:
         # Kept until the destination is enabled again (deliveries_resume).
         same_destination.filter(_unclaimed(now)).update(next_attempt_at=None)
         return []
-    in_flight = same_destination.filter(claimed_until__gte=now).exclude(pk=delivery_pk).count()
-    if in_flight >= settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION:
-        # Busy endpoint: the sweeper brings this one back in a moment.
-        Delivery.objects.filter(_unclaimed(now), pk=delivery_pk).update(
-            next_attempt_at=now + timedelta(seconds=1)
-        )
-        return []
-    if not _claim(delivery_pk=delivery_pk, attempts_made=attempts_made, now=now):
-        return []
-    claimed = [delivery_pk]
-    if kind.max_batch > 1:
-        others = (
-            same_destination.filter(_unclaimed(now), next_attempt_at__lte=now)
-            .exclude(pk=delivery_pk).order_by("next_attempt_at")
-            .values_list("pk", "attempt_count")[: kind.max_batch - 1]
-        )
-        claimed += [pk for pk, n in others if _claim(delivery_pk=pk, attempts_made=n, now=now)]
+    with transaction.atomic():
+        # Claims for one destination take turns, so the in-flight cap holds under concurrency
+        # (an advisory lock on PostgreSQL; SQLite's write transactions already take turns).
+        _lock_destination(delivery.destination_kind, delivery.destination_id)
+        in_flight = same_destination.filter(claimed_until__gte=now).exclude(pk=delivery_pk).count()
+        if in_flight >= settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION:
+            # Busy endpoint: the sweeper brings this one back in a moment.
+            Delivery.objects.filter(_unclaimed(now), pk=delivery_pk).update(
+                next_attempt_at=now + timedelta(seconds=1)
+            )
+            return []
+        if not _claim(delivery_pk=delivery_pk, attempts_made=attempts_made, now=now):
+            return []
+        claimed = [delivery_pk]
+        if kind.max_batch > 1:
+            others = (
+                same_destination.filter(_unclaimed(now), next_attempt_at__lte=now)
+                .exclude(pk=delivery_pk).order_by("next_attempt_at")
+                .values_list("pk", "attempt_count")[: kind.max_batch - 1]
+            )
+            claimed += [pk for pk, n in others if _claim(delivery_pk=pk, attempts_made=n, now=now)]
     batch = list(Delivery.objects.filter(pk__in=claimed).select_related("event").order_by("pk"))
     return _send_and_record(kind, batch, retry_on_failure=True, record_health=True)
 
