@@ -43,8 +43,9 @@ def test_creating_a_webhook_checks_the_url_and_shows_the_secret_once(
     assert refused.status_code == 200 and "public addresses" in refused.content.decode()
     assert not Webhook.objects.exists()
 
-    created = client.post(url, {"workspace": workspace.pk, "name": "Orders", "url": receiver.url, "events": ["message.sent"],
-                                "filters": "[]", "active": "on"}, follow=True)
+    created = client.post(url, {"workspace": workspace.pk, "name": "Orders", "url": receiver.url,
+                                "events": ["message.sent"], "filters": "[]", "active": "on"},
+                          follow=True)
     webhook = Webhook.objects.get()
     assert webhook.events == ["message.sent"] and webhook.workspace == workspace
     assert webhook.secrets[0]["secret"] in created.content.decode()
