@@ -82,10 +82,9 @@ def delivery_send(*, delivery_pk: int, attempts_made: int) -> list[Delivery]:
         _lock_destination(delivery.destination_kind, delivery.destination_id)
         in_flight = same_destination.filter(claimed_until__gte=now).exclude(pk=delivery_pk).count()
         if in_flight >= settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION:
-            # Busy endpoint: the sweeper brings this one back in a moment.
-            Delivery.objects.filter(_unclaimed(now), pk=delivery_pk).update(
-                next_attempt_at=now + timedelta(seconds=1)
-            )
+            # Busy endpoint: left due; the next send to it that finishes wakes it (and the
+            # sweeper would anyway).
+            Delivery.objects.filter(_unclaimed(now), pk=delivery_pk).update(next_attempt_at=now)
             return []
         if not _claim(delivery_pk=delivery_pk, attempts_made=attempts_made, now=now):
             return []
@@ -98,7 +97,22 @@ def delivery_send(*, delivery_pk: int, attempts_made: int) -> list[Delivery]:
             )
             claimed += [pk for pk, n in others if _claim(delivery_pk=pk, attempts_made=n, now=now)]
     batch = list(Delivery.objects.filter(pk__in=claimed).select_related("event").order_by("pk"))
-    return _send_and_record(kind, batch, retry_on_failure=True, record_health=True)
+    sent = _send_and_record(kind, batch, retry_on_failure=True, record_health=True)
+    _wake_waiting(delivery.destination_kind, delivery.destination_id, free=len(batch))
+    return sent
+
+
+def _wake_waiting(kind: str, destination_id: int, *, free: int) -> None:
+    """A send to this destination finished: queue the deliveries the in-flight cap held back."""
+    now = timezone.now()
+    waiting = (
+        Delivery.objects.filter(
+            _unclaimed(now), destination_kind=kind, destination_id=destination_id,
+            status=Delivery.Status.PENDING, next_attempt_at__lte=now,
+        ).order_by("next_attempt_at").values_list("pk", "attempt_count")[:free]
+    )
+    for pk, attempts_made in waiting:
+        enqueue_delivery(Delivery(pk=pk, attempt_count=attempts_made))
 
 
 def _send_and_record(kind, batch, *, retry_on_failure: bool, record_health: bool):
