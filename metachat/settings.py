@@ -171,6 +171,7 @@ WEBHOOK_DELIVERY_LEASE = env.float("WEBHOOK_DELIVERY_LEASE", default=WEBHOOK_TIM
 # A delivery the sweeper queued is queued again after this if no worker took it.
 WEBHOOK_REQUEUE_AFTER = env.float("WEBHOOK_REQUEUE_AFTER", default=60.0)
 WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION = 4  # concurrent sends to one webhook or connection
+WEBHOOK_DRAIN_MAX = 50  # due deliveries to one destination a worker sends in a row
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5) * 86400  # seconds
 WEBHOOK_SECRET_OVERLAP = 24 * 3600  # a rotated-out signing secret keeps signing this long
 # Loopback targets (127.0.0.0/8, ::1) are refused in production; development may allow them.

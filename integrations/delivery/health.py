@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from metachat.workspaces.selectors import workspace_emails_for_alerts
@@ -18,9 +19,13 @@ logger = logging.getLogger(__name__)
 
 def health_record_success(*, model, destination_id: int) -> None:
     now = timezone.now()
-    model.objects.filter(pk=destination_id).update(
-        failing_since=None, last_success_at=now, last_error=""
-    )
+    # Written when it changes something an operator sees (recovery, or a stamp older than a
+    # minute): busy webhooks do not queue up on their own row for every delivery.
+    model.objects.filter(
+        Q(failing_since__isnull=False) | Q(last_success_at__isnull=True)
+        | Q(last_success_at__lt=now - timedelta(minutes=1)),
+        pk=destination_id,
+    ).update(failing_since=None, last_success_at=now, last_error="")
 
 
 def health_record_failure(*, model, destination_id: int, error: str, label: str) -> None:

@@ -53,7 +53,32 @@ def _lock_destination(kind: str, destination_id: int) -> None:
 def delivery_send(*, delivery_pk: int, attempts_made: int) -> list[Delivery]:
     """Make attempt number `attempts_made + 1` of a delivery, if it is still due and nobody
     else is making it. A destination kind that batches takes its other due deliveries along.
+    Then, holding its place under the destination's in-flight cap, the worker goes on with
+    that destination's other due deliveries (up to WEBHOOK_DRAIN_MAX), so a backlog flows
+    without a round trip through the broker per delivery.
     Returns the deliveries attempted (none when there was nothing to do)."""
+    sent = _claim_and_send(delivery_pk=delivery_pk, attempts_made=attempts_made)
+    if not sent:
+        return []
+    kind, destination_id = sent[0].destination_kind, sent[0].destination_id
+    for _ in range(settings.WEBHOOK_DRAIN_MAX):
+        now = timezone.now()
+        following = (
+            Delivery.objects.filter(
+                _unclaimed(now), destination_kind=kind, destination_id=destination_id,
+                status=Delivery.Status.PENDING, next_attempt_at__lte=now,
+            ).order_by("next_attempt_at").values_list("pk", "attempt_count").first()
+        )
+        if following is None:
+            break
+        more = _claim_and_send(delivery_pk=following[0], attempts_made=following[1])
+        if not more:
+            break
+        sent += more
+    return sent
+
+
+def _claim_and_send(*, delivery_pk: int, attempts_made: int) -> list[Delivery]:
     now = timezone.now()
     delivery = Delivery.objects.filter(pk=delivery_pk).first()
     if (
@@ -82,8 +107,7 @@ def delivery_send(*, delivery_pk: int, attempts_made: int) -> list[Delivery]:
         _lock_destination(delivery.destination_kind, delivery.destination_id)
         in_flight = same_destination.filter(claimed_until__gte=now).exclude(pk=delivery_pk).count()
         if in_flight >= settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION:
-            # Busy endpoint: left due; the next send to it that finishes wakes it (and the
-            # sweeper would anyway).
+            # Busy endpoint: left due; a worker sending to it takes it next (or the sweeper).
             Delivery.objects.filter(_unclaimed(now), pk=delivery_pk).update(next_attempt_at=now)
             return []
         if not _claim(delivery_pk=delivery_pk, attempts_made=attempts_made, now=now):
@@ -97,22 +121,7 @@ def delivery_send(*, delivery_pk: int, attempts_made: int) -> list[Delivery]:
             )
             claimed += [pk for pk, n in others if _claim(delivery_pk=pk, attempts_made=n, now=now)]
     batch = list(Delivery.objects.filter(pk__in=claimed).select_related("event").order_by("pk"))
-    sent = _send_and_record(kind, batch, retry_on_failure=True, record_health=True)
-    _wake_waiting(delivery.destination_kind, delivery.destination_id, free=len(batch))
-    return sent
-
-
-def _wake_waiting(kind: str, destination_id: int, *, free: int) -> None:
-    """A send to this destination finished: queue the deliveries the in-flight cap held back."""
-    now = timezone.now()
-    waiting = (
-        Delivery.objects.filter(
-            _unclaimed(now), destination_kind=kind, destination_id=destination_id,
-            status=Delivery.Status.PENDING, next_attempt_at__lte=now,
-        ).order_by("next_attempt_at").values_list("pk", "attempt_count")[:free]
-    )
-    for pk, attempts_made in waiting:
-        enqueue_delivery(Delivery(pk=pk, attempt_count=attempts_made))
+    return _send_and_record(kind, batch, retry_on_failure=True, record_health=True)
 
 
 def _send_and_record(kind, batch, *, retry_on_failure: bool, record_health: bool):
