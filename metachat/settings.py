@@ -148,6 +148,12 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Conversations: the answer engine and document limits ------------------------------------
+# A dotted path to a conversations.engine.base.AnswerEngine subclass.
+ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25AnswerEngine")
+# Largest document (written text or uploaded file) in bytes; larger ones are refused (413).
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+
 # --- Email (alerts to workspace owners) -------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
