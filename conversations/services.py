@@ -462,3 +462,25 @@ def unscoped_conversations_end_idle(*, now=None) -> int:
     if ended:
         logger.info("ended %d idle conversations", ended)
     return ended
+
+
+# --- the demo ----------------------------------------------------------------------------
+def demo_knowledge_base_load(*, workspace: Workspace) -> dict[str, int]:
+    """Load the demo shop's FAQ into `workspace`: documents missing are added, changed ones
+    updated, the rest left alone, so running it again changes nothing."""
+    from conversations.demo.knowledge_base import demo_documents
+
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for title, text in demo_documents():
+        document = Document.objects.filter(workspace=workspace, title=title).first()
+        if document is None:
+            document_create(workspace=workspace, title=title,
+                            source_type=Document.SourceType.MARKDOWN, content=text)
+            counts["created"] += 1
+        elif document.content != text or document.source_type != Document.SourceType.MARKDOWN:
+            document_update(document=document, title=title,
+                            source_type=Document.SourceType.MARKDOWN, content=text)
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    return counts

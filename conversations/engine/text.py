@@ -17,7 +17,7 @@ STOPWORDS = frozenset(
     there there's these they this those through to too under until up us very was wasn't we
     we're were weren't what what's when where which while who whom why will with won't would
     wouldn't you you'd you'll you're you've your yours yourself yourselves hi hello hey thanks
-    thank ok okay also tell know want need like
+    thank ok okay also tell know want need like getting
     """.split()
 )
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
