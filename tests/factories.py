@@ -32,3 +32,22 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     workspace = factory.SubFactory(WorkspaceFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.OWNER
+
+
+class EndUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.EndUser"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user_id = factory.Sequence(lambda n: f"customer-{n}")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.Conversation"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    end_user = factory.SubFactory(
+        EndUserFactory, workspace=factory.SelfAttribute("..workspace")
+    )
