@@ -74,6 +74,9 @@ class KnowledgeBase(models.Model):
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"knowledge base of {self.workspace_id} v{self.version}"
+
 
 def new_user_id() -> str:
     return new_public_id("user")
@@ -185,7 +188,9 @@ class Message(models.Model):
     confidence = models.FloatField(
         null=True, blank=True, help_text="The chatbot's confidence in its answer, 0 to 1.",
     )
-    sources = models.JSONField(default=list, blank=True, help_text="Documents the answer came from.")
+    sources = models.JSONField(
+        default=list, blank=True, help_text="Documents the answer came from.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

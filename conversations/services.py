@@ -84,8 +84,27 @@ def _document_content(*, source_type: str, content: str | None, data: bytes | No
     return content or ""
 
 
-def _document_checked(*, title: str, source_type: str, content: str | None,
-                      data: bytes | None, filename: str) -> tuple[str, str, int, list]:
+@dataclass(frozen=True)
+class CheckedDocument:
+    title: str
+    text: str
+    size: int
+    passages: list
+
+
+def source_type_for_upload(filename: str, *, default: str = "text") -> str:
+    """The source type an uploaded file's name suggests (report.pdf → pdf)."""
+    suffix = PurePath(filename or "").suffix.lower()
+    return {
+        ".pdf": Document.SourceType.PDF, ".md": Document.SourceType.MARKDOWN,
+        ".markdown": Document.SourceType.MARKDOWN, ".html": Document.SourceType.HTML,
+        ".htm": Document.SourceType.HTML, ".txt": Document.SourceType.TEXT,
+    }.get(suffix, default)
+
+
+def document_check(*, title: str, source_type: str, content: str | None = None,
+                   data: bytes | None = None, filename: str = "") -> CheckedDocument:
+    """Read and split a document without storing it; raises what a client must fix."""
     size = len(data) if data is not None else len((content or "").encode("utf-8"))
     limit = _max_document_bytes()
     if size > limit:
@@ -109,7 +128,7 @@ def _document_checked(*, title: str, source_type: str, content: str | None,
     passages = split(parse(source_type=source_type, content=text))
     if not passages:
         raise InvalidDocument("The document holds no text to answer from.", field="content")
-    return title, text, size, passages
+    return CheckedDocument(title=title, text=text, size=size, passages=passages)
 
 
 def _passages_replace(*, document: Document, passages: list) -> None:
@@ -142,15 +161,16 @@ def document_create(*, workspace: Workspace, title: str, source_type: str,
                     content: str | None = None, data: bytes | None = None,
                     filename: str = "") -> Document:
     """Add a document from written `content`, or from an uploaded file's bytes `data`."""
-    title, text, size, passages = _document_checked(
+    checked = document_check(
         title=title, source_type=source_type, content=content, data=data, filename=filename,
     )
     now = timezone.now()
     document = Document.objects.create(
-        workspace=workspace, title=title, source_type=source_type, content=text, size=size,
-        filename=(filename or "")[:255], created_at=now, updated_at=now,
+        workspace=workspace, title=checked.title, source_type=source_type,
+        content=checked.text, size=checked.size, filename=(filename or "")[:255],
+        created_at=now, updated_at=now,
     )
-    _passages_replace(document=document, passages=passages)
+    _passages_replace(document=document, passages=checked.passages)
     knowledge_base_changed(workspace=workspace)
     return document
 
@@ -160,18 +180,17 @@ def document_update(*, document: Document, title: str, source_type: str,
                     content: str | None = None, data: bytes | None = None,
                     filename: str = "") -> Document:
     """Replace a document's title and text (an upload replaces the text with the file's)."""
-    title, text, size, passages = _document_checked(
+    checked = document_check(
         title=title, source_type=source_type, content=content, data=data,
         filename=filename or document.filename,
     )
-    document.title, document.source_type, document.content, document.size = (
-        title, source_type, text, size
-    )
+    document.title, document.source_type = checked.title, source_type
+    document.content, document.size = checked.text, checked.size
     if filename:
         document.filename = filename[:255]
     document.updated_at = timezone.now()
     document.save()
-    _passages_replace(document=document, passages=passages)
+    _passages_replace(document=document, passages=checked.passages)
     knowledge_base_changed(workspace=document.workspace)
     return document
 

@@ -149,7 +149,7 @@ def build_index(*, workspace_id: int) -> _Index:
     passages, token_lists = [], []
     for document_id, title, heading, question, text in rows.iterator(chunk_size=2000):
         # The heading and the question say what the passage is about: they count twice.
-        about = text_terms.terms(f"{title if not heading else heading}\n{question}")
+        about = text_terms.terms(f"{heading or title}\n{question}")
         body = text_terms.terms(text)
         tokens = about * 2 + body
         passages.append(_Passage(document_id, title, question, text, frozenset(tokens)))
