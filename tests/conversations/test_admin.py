@@ -54,7 +54,8 @@ def test_an_operator_uploads_a_pdf(client_a, workspace):
 def test_an_unreadable_upload_is_shown_as_a_form_error(client_a, workspace):
     response = client_a.post(url("document_add"), {
         "workspace": workspace.pk, "title": "Scan", "source_type": "text", "content": "",
-        "upload": SimpleUploadedFile("scan.pdf", b"%PDF-1.7 broken", content_type="application/pdf"),
+        "upload": SimpleUploadedFile("scan.pdf", b"%PDF-1.7 broken",
+                                     content_type="application/pdf"),
         "passages-TOTAL_FORMS": 0, "passages-INITIAL_FORMS": 0,
     })
 
