@@ -87,7 +87,7 @@ def api_key_roll(
             {"grace_period": [f"Must be between 0 and {MAX_GRACE_PERIOD.days} days."]}
         )
     # Lock the row so two concurrent rolls cannot both create a successor.
-    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    given, api_key = api_key, ApiKey.objects.select_for_update().get(pk=api_key.pk)
     now = timezone.now()
     if api_key.status_at(now) != ApiKey.Status.ACTIVE:
         raise ValidationError(f"The key is {api_key.status_at(now)}; only active keys roll.")
@@ -107,6 +107,7 @@ def api_key_roll(
         api_key.expires_at = end_of_grace
     api_key.replaced_by = successor
     api_key.save(update_fields=["expires_at", "replaced_by"])
+    given.expires_at, given.replaced_by = api_key.expires_at, successor
     logger.info("api key %s rolled to %s", api_key.public_id, successor.public_id)
     return successor, plaintext
 
