@@ -73,7 +73,8 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         "name", "workspace", "prefix", "scope_list", "status_label", "created_at",
         "expires_at", "last_used_at",
     )
-    list_filter = (StatusFilter, UsageFilter, "workspace")
+    # RelatedOnly: the workspace filter lists the operator's workspaces, not every tenant.
+    list_filter = (StatusFilter, UsageFilter, ("workspace", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "public_id", "identifier")
     actions = ["revoke_keys", "roll_keys"]
     readonly_fields = (

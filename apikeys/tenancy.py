@@ -5,7 +5,6 @@ from apikeys.errors import TenantMismatch
 
 # The camelCase parsers turn a body's tenantId into tenant_id; query strings stay as sent.
 TENANT_FIELDS = ("tenantId", "tenant_id")
-_MAX_DEPTH = 32
 
 
 def check_tenant(request, workspace) -> None:
@@ -26,19 +25,20 @@ def _compare(value, expected: str) -> None:
         )
 
 
-def _tenant_values(data, depth: int = 0):
-    if depth > _MAX_DEPTH:
-        return
+def _tenant_values(data):
     if isinstance(data, QueryDict):
         for field in TENANT_FIELDS:
             yield from data.getlist(field)
         return
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key in TENANT_FIELDS:
-                yield value
-            else:
-                yield from _tenant_values(value, depth + 1)
-    elif isinstance(data, list):
-        for item in data:
-            yield from _tenant_values(item, depth + 1)
+    # An explicit stack rather than recursion: any nesting depth is checked.
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in TENANT_FIELDS:
+                    yield value
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)

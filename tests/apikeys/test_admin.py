@@ -121,7 +121,7 @@ def test_operators_see_and_touch_only_their_workspaces_keys(client_a, other_work
     listing = client_a.get(CHANGELIST)
     client_a.post(CHANGELIST, {"action": "revoke_keys", ACTION_CHECKBOX_NAME: [theirs.pk]})
 
-    assert b"Globex key" not in listing.content
+    assert b"Globex" not in listing.content  # neither the key nor the workspace's name
     assert client_a.get(
         reverse("admin:apikeys_apikey_change", args=[theirs.pk])
     ).status_code == 404
@@ -146,3 +146,17 @@ def test_operators_cannot_raise_their_own_rate_limit(client_a, workspace):
                         "rate_limit": "100000/s"})
 
     assert ApiKey.objects.get(workspace=workspace).rate_limit == ""
+
+
+def test_an_operator_can_rename_and_narrow_a_key(client_a, workspace):
+    api_key = ApiKeyFactory(workspace=workspace, name="old")
+
+    response = client_a.post(
+        reverse("admin:apikeys_apikey_change", args=[api_key.pk]),
+        {"name": "Zapier", "scopes": ["chat:write"], "expires_at_0": "", "expires_at_1": ""},
+    )
+
+    api_key.refresh_from_db()
+    assert response.status_code == 302
+    assert (api_key.name, api_key.scopes) == ("Zapier", ["chat:write"])
+    assert me_status(api_key.secret) == 200

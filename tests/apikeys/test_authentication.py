@@ -124,3 +124,13 @@ def test_the_hash_is_all_that_is_stored(workspace):
 
     assert api_key.secret not in str(row)
     assert row["key_hash"] == keys.key_hash(api_key.secret)
+
+
+def test_a_malformed_body_with_a_valid_key_is_a_400(workspace):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {ApiKeyFactory(workspace=workspace).secret}")
+
+    response = client.post("/v1/api-keys", "{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_request"

@@ -47,3 +47,11 @@ def test_a_repeated_query_parameter_is_checked_in_full(api_client, workspace, ot
     url = f"{URL}?tenantId={workspace.public_id}&tenantId={other_workspace.public_id}"
 
     assert_mismatch(api_client.get(url))
+
+
+def test_a_deeply_nested_tenant_id_is_found(api_client, other_workspace):
+    body = {"tenantId": other_workspace.public_id}
+    for _ in range(200):
+        body = {"wrapper": [body]}
+
+    assert_mismatch(api_client.post(URL, body))
