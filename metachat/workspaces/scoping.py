@@ -111,7 +111,9 @@ class WorkspaceScopedAdminMixin:
             if len(ids) == 1:
                 kwargs.setdefault("initial", next(iter(ids)))
         elif _has_workspace_field(related):
-            queryset = kwargs.get("queryset") or related._default_manager.all()
+            queryset = kwargs.get("queryset")
+            if queryset is None:
+                queryset = related._default_manager.all()
             kwargs["queryset"] = queryset.filter(workspace__in=ids)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -39,3 +39,11 @@ def test_503_when_the_database_does_not_answer(client, db):
 
 def test_only_get_is_allowed(client, db):
     assert client.post("/healthz").status_code == 405
+
+
+def test_probes_by_ip_are_answered_whatever_the_allowed_hosts(client, db, settings):
+    # Container healthchecks address the web server by IP, not by its public host name.
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+
+    assert client.get("/healthz", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/admin/login/", HTTP_HOST="10.1.2.3:8000").status_code == 400
