@@ -26,7 +26,7 @@ def test_a_worker_ends_idle_conversations(workspace, celery_worker):
 
     end_idle_conversations.delay()
 
-    wait_until(lambda: Conversation.objects.get(pk=idle.pk).status == "ended")
+    wait_until(lambda: Conversation.objects.get(pk=idle.pk).status == "ended", timeout=30)
     assert Conversation.objects.get(pk=fresh.pk).status == "open"
     event = Event.objects.get(type="conversation.ended")
     assert event.payload["data"]["reason"] == "idle_timeout"
