@@ -166,7 +166,13 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset
-        filters = ConversationFilterSerializer(data=self.request.query_params)
+        query = self.request.query_params
+        filters = ConversationFilterSerializer(data={
+            name: query[key] for name, key in (
+                ("since", "since"), ("until", "until"), ("status", "status"),
+                ("user_id", "userId"),
+            ) if key in query
+        })
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data
         if wanted.get("since"):

@@ -133,11 +133,14 @@ class ConversationDetailSerializer(ConversationSerializer):
 
 
 def _moment(value: str, *, name: str):
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is not None:
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is not None:
+                moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    except ValueError:  # well formed but impossible, such as 2025-13-45
+        moment = None
     if moment is None:
         raise serializers.ValidationError(
             {name: ["Use an ISO 8601 date or date-time, e.g. 2025-01-15 or "
@@ -190,7 +193,7 @@ class DocumentCreateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200,
                                   help_text="Defaults to the uploaded file's name.")
     source_type = serializers.ChoiceField(
-        choices=Document.SourceType.values, required=False,
+        choices=Document.SourceType.choices, required=False,
         help_text="text, markdown or html for written content; for an upload, taken from "
         "the file name when left out (pdf, md, html, txt).",
     )

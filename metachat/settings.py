@@ -247,6 +247,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
+    # Choice sets that share a field name get their own names in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentSourceTypeEnum": "conversations.models.Document.SourceType",
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "ApiKeyStatusEnum": "apikeys.models.ApiKey.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
