@@ -45,6 +45,22 @@ def _plain_markdown(text: str) -> str:
     return text.strip()
 
 
+def _join_lines(lines: list[str]) -> str:
+    """A paragraph's lines as one text: wrapped lines join with a space; a list item, and
+    the line after a question or a colon, start on a new line."""
+    text = ""
+    for line in lines:
+        if not line:
+            continue
+        if not text:
+            text = line
+        elif line.startswith("• ") or text.endswith(("?", ":")):
+            text = f"{text}\n{line}"
+        else:
+            text = f"{text} {line}"
+    return text
+
+
 def _paragraph_blocks(lines: list[str], *, clean=lambda line: line.strip()) -> list[Block]:
     blocks, current = [], []
     for line in [*lines, ""]:
@@ -52,7 +68,7 @@ def _paragraph_blocks(lines: list[str], *, clean=lambda line: line.strip()) -> l
             current.append(clean(line))
             continue
         if current:
-            blocks.append(Block("\n".join(part for part in current if part)))
+            blocks.append(Block(_join_lines(current)))
             current = []
     return [block for block in blocks if block.text]
 

@@ -33,6 +33,21 @@ def test_markdown_keeps_each_question_with_its_answer_under_its_heading(workspac
     assert document.public_id.startswith("doc_")
 
 
+def test_wrapped_lines_are_one_paragraph_but_list_items_keep_their_lines(workspace):
+    text = (
+        "## Where do you ship?\nWe ship to these countries,\nwith tracking:\n"
+        "- France\n- Spain\n"
+    )
+
+    document = document_create(workspace=workspace, title="Countries", source_type="markdown",
+                               content=text)
+
+    assert passages_of(document) == [
+        ("", "Where do you ship?",
+         "We ship to these countries, with tracking:\n• France\n• Spain"),
+    ]
+
+
 def test_plain_text_takes_short_lines_as_headings_and_q_a_pairs(workspace):
     text = (
         "Opening hours\n\nWe are open Monday to Friday, 9 am to 5 pm.\n\n"
