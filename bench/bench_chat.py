@@ -141,7 +141,7 @@ def generate_knowledge_base(workspace, *, passages: int, per_document: int = 20)
     probes = []
     for start in range(0, passages, per_document):
         sections = []
-        for n in range(start, min(start + per_document, passages)):
+        for _ in range(start, min(start + per_document, passages)):
             topic = rng.sample(vocabulary, 3)
             question = f"How does the {topic[0]} {rng.choice(common)} work with {topic[1]}?"
             body = " ".join(
