@@ -11,6 +11,20 @@ from conversations.models import Conversation, Document, Message
 from conversations.services import MESSAGE_MAX_CHARS
 
 USER_INFO_MAX_BYTES = 8 * 1024
+USER_INFO_MAX_DEPTH = 5
+
+
+def _depth(value) -> int:
+    """How deeply objects and lists nest in `value` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= USER_INFO_MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _user_info(value):
@@ -18,8 +32,15 @@ def _user_info(value):
         return None
     if not isinstance(value, dict):
         raise serializers.ValidationError("Must be an object such as {\"name\": \"Ada\"}.")
-    if len(json.dumps(value, default=str)) > USER_INFO_MAX_BYTES:
+    if _depth(value) > USER_INFO_MAX_DEPTH:
+        raise serializers.ValidationError(
+            f"Must not nest objects or lists more than {USER_INFO_MAX_DEPTH} levels deep."
+        )
+    encoded = json.dumps(value, default=str)
+    if len(encoded) > USER_INFO_MAX_BYTES:
         raise serializers.ValidationError(f"Must be under {USER_INFO_MAX_BYTES} bytes of JSON.")
+    if "\\u0000" in encoded:
+        raise serializers.ValidationError("Must not contain NUL characters.")
     return value
 
 

@@ -3,6 +3,7 @@
 Each service is one transaction that writes its rows and publishes its events in it. The
 answer engine is asked before the transaction opens, so a slow answer never holds locks.
 """
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -112,13 +113,16 @@ def document_check(*, title: str, source_type: str, content: str | None = None,
             f"The document is {size:,} bytes; the limit is {limit:,} bytes.",
             field="file" if data is not None else "content",
         )
+    # NUL characters carry no text, and PostgreSQL cannot store them.
     text = _document_content(source_type=source_type, content=content, data=data)
+    text = text.replace("\x00", "")
     if len(text) > limit:  # text read out of a PDF
         raise DocumentTooLarge(
             f"The document's text is {len(text):,} characters; the limit is {limit:,}.",
             field="file",
         )
     title = (title or "").strip() or PurePath(filename or "").stem.strip()
+    title = title.replace("\x00", "")
     if not title:
         raise InvalidDocument("Give the document a title.", field="title")
     if len(title) > 200:
@@ -187,7 +191,7 @@ def document_update(*, document: Document, title: str, source_type: str,
     document.title, document.source_type = checked.title, source_type
     document.content, document.size = checked.text, checked.size
     if filename:
-        document.filename = filename[:255]
+        document.filename = filename.replace("\x00", "")[:255]
     document.updated_at = timezone.now()
     document.save()
     _passages_replace(document=document, passages=checked.passages)
@@ -222,6 +226,8 @@ def end_user_identify(*, workspace: Workspace, user_id: str | None = None,
     """The end user with this id (the client's own, or a new `user_…`), created on first
     sight; name, email and other details given now are remembered."""
     name, email, metadata = _user_fields(user_info)
+    if "\\u0000" in json.dumps([user_id, name, email, page, metadata], default=str):
+        raise InvalidUser("User details must not contain NUL characters.", field="user")
     if user_id is not None and not USER_ID_PATTERN.match(user_id):
         raise InvalidUser(
             "userId must be 1–64 letters, digits or _ . : @ + - (starting with a letter or "
@@ -288,6 +294,8 @@ def message_clean(text) -> str:
     if not isinstance(text, str) or not text.strip():
         raise InvalidMessage("Write a message.", field="message")
     text = text.strip()
+    if "\x00" in text:
+        raise InvalidMessage("The message must not contain NUL characters.", field="message")
     if len(text) > MESSAGE_MAX_CHARS:
         raise InvalidMessage(
             f"The message is {len(text):,} characters; the limit is {MESSAGE_MAX_CHARS:,}.",
