@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from conversations.errors import ConversationsError
 from conversations.models import Conversation, Document, Message
+from conversations.selectors import conversation_for_workspace
 from conversations.serializers import (
     ChatReplySerializer,
     ChatRequestSerializer,
@@ -66,10 +67,8 @@ def _blank_to_none(value):
 
 
 def _conversation_or_404(workspace, conversation_id: str) -> Conversation:
-    conversation = (
-        Conversation.objects.select_related("end_user", "workspace")
-        .filter(workspace=workspace, public_id=conversation_id).first()
-    )
+    conversation = conversation_for_workspace(workspace=workspace,
+                                              conversation_id=conversation_id)
     if conversation is None:
         raise NotFound(f"No conversation with id {conversation_id!r}.")
     return conversation

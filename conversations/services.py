@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from conversations import events
-from conversations.engine import Answer, Turn, get_engine
+from conversations.engine import Answer, get_engine
 from conversations.errors import (
     ConversationEnded,
     DocumentTooLarge,
@@ -29,13 +29,13 @@ from conversations.errors import (
 from conversations.models import Conversation, Document, EndUser, KnowledgeBase, Message, Passage
 from conversations.parsing import UnreadableDocument, parse, pdf_text
 from conversations.passages import split
+from conversations.selectors import conversation_history
 from metachat.events.catalogue import EventType
 from metachat.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
 MESSAGE_MAX_CHARS = 4000
-HISTORY_TURNS = 10
 USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,63}$")
 
 HANDOFF_LOW_CONFIDENCE = (
@@ -302,16 +302,6 @@ def message_clean(text) -> str:
             field="message",
         )
     return text
-
-
-def conversation_history(*, conversation: Conversation | None) -> list[Turn]:
-    if conversation is None:
-        return []
-    recent = list(
-        Message.objects.filter(workspace_id=conversation.workspace_id, conversation=conversation)
-        .order_by("-created_at", "-pk").values_list("role", "text")[:HISTORY_TURNS]
-    )
-    return [Turn(role=role, text=text) for role, text in reversed(recent)]
 
 
 def answer_question(*, workspace: Workspace, text: str,
