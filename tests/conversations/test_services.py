@@ -250,3 +250,14 @@ def test_the_same_user_id_in_two_workspaces_is_two_people(workspace, other_works
     session_start(workspace=other_workspace, user_id="cust-1", user_info={"name": "B"})
 
     assert sorted(EndUser.objects.values_list("name", flat=True)) == ["A", "B"]
+
+
+def test_another_engine_plugs_in_by_setting_and_gets_the_history(workspace, settings):
+    settings.ANSWER_ENGINE = "tests.conversations.echo_engine.EchoEngine"
+
+    first = chat_send(workspace=workspace, text="Hello")
+    second = chat_send(workspace=workspace, text="Again", conversation=first.conversation)
+
+    assert first.reply.text == "You said: Hello (0 earlier)"
+    assert second.reply.text == "You said: Again (2 earlier)"
+    assert second.reply.confidence == 0.75 and not second.escalated
