@@ -48,11 +48,15 @@ HANDOFF_USER_REQUESTED = (
 )
 HANDOFF_ALREADY = "A person from our team has been asked to follow up and will be with you shortly."
 
-# "Can I talk to a human?", "I want a real person", "connect me to an agent"
+# "Can I talk to a human?", "connect me with an agent", "real person please", "human"
+_PERSON = r"(?:a |an |the |some |)(?:human|person|agent|representative|operator|someone|somebody|" \
+    r"staff(?: member)?|support team|customer service|real person|live agent)"
 _WANTS_PERSON = re.compile(
-    r"\b(human|real person|a person|someone real|live agent|an agent|support agent|"
-    r"representative|operator|customer service|talk to someone|speak to someone|"
-    r"speak with someone|talk with someone|staff member)\b",
+    r"\b(?:talk|speak|chat|connect|transfer|put|pass|escalate)\w*(?: me)?(?: through)?"
+    rf"(?: to| with) {_PERSON}\b"
+    r"|\b(?:real|actual|live) (?:person|human|agent|people)\b"
+    r"|\bhuman (?:agent|being|please)\b"
+    r"|^\W*(?:human|agent|representative|operator|person)\W*(?:please)?\W*$",
     re.IGNORECASE,
 )
 

@@ -17,6 +17,7 @@ from conversations.services import (
     message_post,
     session_start,
     unscoped_conversations_end_idle,
+    wants_person,
 )
 from metachat.events.models import Event
 
@@ -261,3 +262,21 @@ def test_another_engine_plugs_in_by_setting_and_gets_the_history(workspace, sett
     assert first.reply.text == "You said: Hello (0 earlier)"
     assert second.reply.text == "You said: Again (2 earlier)"
     assert second.reply.confidence == 0.75 and not second.escalated
+
+
+@pytest.mark.parametrize("text", [
+    "Can I talk to a human?", "I want to speak with someone", "connect me with an agent",
+    "Real person please", "human", "Agent!", "Can I speak to customer service?",
+    "Please transfer me to a representative",
+])
+def test_asking_for_a_person_is_recognised(text):
+    assert wants_person(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Can a person return two items?", "Is this safe for human consumption?",
+    "Is there a limit per person?", "Can someone else pick up my parcel?",
+    "Can I talk about returns?",
+])
+def test_mentioning_people_is_not_asking_for_one(text):
+    assert not wants_person(text)
