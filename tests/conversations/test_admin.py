@@ -22,6 +22,9 @@ def url(name, *args):
 
 
 def test_an_operator_adds_a_markdown_document_and_the_bot_answers_from_it(client_a, workspace):
+    form = client_a.get(url("document_add"))
+    assert form.status_code == 200 and b'name="upload"' in form.content
+
     response = client_a.post(url("document_add"), {
         "workspace": workspace.pk, "title": "Extras", "source_type": "markdown",
         "content": "## Do you offer gift wrapping?\nYes, gift wrapping costs $3.",
@@ -34,6 +37,10 @@ def test_an_operator_adds_a_markdown_document_and_the_bot_answers_from_it(client
     answer = get_engine().answer(workspace=workspace, question="Is there gift wrapping?",
                                  history=[])
     assert answer.text == "Yes, gift wrapping costs $3."
+    listed = client_a.get(url("document_changelist"))
+    assert b"Extras" in listed.content
+    page = client_a.get(url("document_change", document.pk))
+    assert page.status_code == 200 and b"Do you offer gift wrapping?" in page.content
 
 
 def test_an_operator_uploads_a_pdf(client_a, workspace):
