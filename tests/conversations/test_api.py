@@ -390,3 +390,28 @@ def test_the_api_docs_list_the_chat_endpoints(client):
     assert set(schema["components"]["schemas"][request.split("/")[-1]]["properties"]) >= {
         "tenantId", "message", "conversationId",
     }
+
+
+def test_the_widget_flow_session_then_chat_is_one_user(api_client, shop):
+    user_id = api_client.post("/v1/sessions", {"user": {"name": "Ada"}},
+                              format="json").json()["data"]["userId"]
+
+    reply = api_client.post("/v1/chat", {"message": "How long is shipping?", "userId": user_id},
+                            format="json").json()["data"]
+
+    conversation = Conversation.objects.get(public_id=reply["conversationId"])
+    assert conversation.end_user.user_id == user_id and conversation.end_user.name == "Ada"
+    created = Event.objects.get(type="conversation.created").payload["data"]
+    assert created == {"conversationId": reply["conversationId"], "userId": user_id}
+
+
+def test_another_users_id_on_a_conversation_is_400(api_client, shop):
+    first = api_client.post("/v1/chat", {"message": "How long is shipping?", "userId": "ada"},
+                            format="json").json()["data"]
+
+    response = api_client.post("/v1/chat", {
+        "message": "And returns?", "userId": "bob", "conversationId": first["conversationId"],
+    }, format="json")
+
+    assert response.status_code == 400 and "userId" in error_of(response)["fields"]
+    assert Message.objects.count() == 2
