@@ -61,3 +61,22 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
             api_key.save(update_fields=list(later))
         api_key.secret = secret
         return api_key
+
+
+class EndUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.EndUser"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user_id = factory.Sequence(lambda n: f"customer-{n}")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.Conversation"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    end_user = factory.SubFactory(
+        EndUserFactory, workspace=factory.SelfAttribute("..workspace")
+    )
