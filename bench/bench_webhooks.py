@@ -89,11 +89,13 @@ def worker():
     env = {**os.environ, "WEBHOOK_TIMEOUT": str(settings.WEBHOOK_TIMEOUT),
            "WEBHOOK_DELIVERY_LEASE": str(settings.WEBHOOK_DELIVERY_LEASE),
            "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS)}
+    log = open(os.environ.get("BENCH_WORKER_LOG", os.devnull), "w")  # noqa: SIM115
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "celery"), "-A", "metachat", "worker", "-Q",
-         "celery,deliveries", "-P", POOL, "-c", CONCURRENCY, "--loglevel", os.environ.get("BENCH_WORKER_LOGLEVEL", "warning"),
+         "celery,deliveries", "-P", POOL, "-c", CONCURRENCY,
+         "--loglevel", os.environ.get("BENCH_WORKER_LOGLEVEL", "warning"),
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "bench@%h"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(os.environ.get("BENCH_WORKER_LOG", os.devnull), "w"),  # noqa: SIM115
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
         start_new_session=True,
     )
     try:

@@ -24,5 +24,9 @@ BEAT_SCHEDULE = {
         "schedule": 2.0,
         "options": {"expires": 10},  # a sweep nobody ran in time is replaced by the next
     },
+    "end-idle-conversations": {
+        "task": "conversations.tasks.end_idle_conversations",
+        "schedule": 60.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -3,6 +3,8 @@
 With no variables set the product runs on embedded defaults: SQLite and a file-system
 Celery broker under `var/`, and a development secret key generated once and kept there.
 """
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -177,6 +179,11 @@ WEBHOOK_SECRET_OVERLAP = 24 * 3600  # a rotated-out signing secret keeps signing
 # Loopback targets (127.0.0.0/8, ::1) are refused in production; development may allow them.
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
 WEBHOOK_USER_AGENT = "MetaChat-Webhooks/1.0"
+# --- Conversations: the answer engine and document limits ------------------------------------
+# A dotted path to a conversations.engine.base.AnswerEngine subclass.
+ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25AnswerEngine")
+# Largest document (written text or uploaded file) in bytes; larger ones are refused (413).
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 
 # --- Email (alerts to workspace owners) -------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -234,18 +241,29 @@ REST_FRAMEWORK = {
         "metachat.api.renderers.EnvelopeBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "djangorestframework_camel_case.parser.CamelCaseJSONParser",
+        "metachat.api.parsers.JSONParser",
         "djangorestframework_camel_case.parser.CamelCaseFormParser",
         "djangorestframework_camel_case.parser.CamelCaseMultiPartParser",
     ],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["metachat.api.permissions.HasWorkspace"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "metachat.api.permissions.HasWorkspace",
+        "apikeys.permissions.HasScopes",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["apikeys.throttles.ApiKeyRateThrottle"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": "metachat.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 10,
     "EXCEPTION_HANDLER": "metachat.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# API keys (apikeys/): the server secret of their HMAC-SHA256 hashes, and the request rate
+# per key unless the key has its own. Changing the secret invalidates every key.
+API_KEY_HASH_SECRET = env.str("API_KEY_HASH_SECRET", default="") or hmac.new(
+    SECRET_KEY.encode(), b"metachat.apikeys.hash", hashlib.sha256
+).hexdigest()
+API_KEY_THROTTLE_RATE = env.str("API_KEY_THROTTLE_RATE", default="600/min")
 JSON_UNDERSCOREIZE = {"no_underscore_before_number": True}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meta Chat API",
@@ -258,9 +276,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
+    # Choice sets that share a field name get their own names in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentSourceTypeEnum": "conversations.models.Document.SourceType",
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "ApiKeyStatusEnum": "apikeys.models.ApiKey.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        "metachat.events.schema.add_event_payloads",
     ],
 }
 

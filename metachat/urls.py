@@ -14,6 +14,8 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("integrations.urls")),
+    path("", include("apikeys.urls")),
+    path("", include("conversations.urls")),
 ]
 
 urlpatterns = [

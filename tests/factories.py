@@ -3,6 +3,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
+from apikeys.scopes import SCOPES
 from integrations.models import Webhook
 from integrations.webhooks.signing import secret_generate
 from metachat.workspaces.models import Membership, Workspace
@@ -47,3 +48,49 @@ class WebhookFactory(factory.django.DjangoModelFactory):
     url = "https://hooks.example.com/metachat"
     events = factory.LazyFunction(lambda: ["*"])
     secrets = factory.LazyFunction(lambda: [{"secret": secret_generate(), "expires_at": None}])
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """An API key made by the real service; the instance carries its plaintext as `.secret`.
+
+    Other fields (revoked_at, last_used_at, …) are written after creation.
+    """
+
+    class Meta:
+        model = "apikeys.ApiKey"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Key {n}")
+    scopes = factory.LazyFunction(lambda: list(SCOPES))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from apikeys.services import api_key_create
+
+        create_fields = {"workspace", "name", "scopes", "created_by", "expires_at", "rate_limit"}
+        later = {k: kwargs.pop(k) for k in list(kwargs) if k not in create_fields}
+        api_key, secret = api_key_create(**kwargs)
+        if later:
+            for field, value in later.items():
+                setattr(api_key, field, value)
+            api_key.save(update_fields=list(later))
+        api_key.secret = secret
+        return api_key
+
+
+class EndUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.EndUser"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user_id = factory.Sequence(lambda n: f"customer-{n}")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.Conversation"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    end_user = factory.SubFactory(
+        EndUserFactory, workspace=factory.SelfAttribute("..workspace")
+    )

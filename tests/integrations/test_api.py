@@ -162,3 +162,25 @@ def test_another_workspaces_webhooks_and_deliveries_are_not_found(
         assert response.json()["error"]["code"] == "not_found"
     assert api_client.get("/v1/webhooks").json()["data"] == []
     assert Webhook.objects.get(pk=theirs.pk).secrets == theirs.secrets
+
+
+def test_reading_needs_webhooks_read_and_changing_needs_webhooks_write(
+    make_api_client, workspace
+):
+    webhook = WebhookFactory(workspace=workspace)
+    reader = make_api_client(workspace, scopes=["webhooks:read"])
+    stranger = make_api_client(workspace, scopes=["conversations:read"])
+
+    assert reader.get("/v1/webhooks").status_code == 200
+    assert reader.get(f"/v1/webhooks/{webhook.public_id}/deliveries").status_code == 200
+    assert reader.get("/v1/events").status_code == 200
+    for path in ("/v1/webhooks", f"/v1/webhooks/{webhook.public_id}/test",
+                 f"/v1/webhooks/{webhook.public_id}/rotate-secret",
+                 f"/v1/webhooks/{webhook.public_id}/reveal-secret"):
+        refused = reader.post(path, {}, format="json")
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["code"] == "insufficient_scope"
+        assert "webhooks:write" in refused.json()["error"]["message"]
+    assert reader.delete(f"/v1/webhooks/{webhook.public_id}").status_code == 403
+    assert stranger.get("/v1/webhooks").status_code == 403
+    assert Webhook.objects.get(pk=webhook.pk).secrets == webhook.secrets
