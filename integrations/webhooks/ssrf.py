@@ -21,7 +21,11 @@ class UnsafeURL(ValueError):
 
 def check_url(url: str) -> None:
     """Raise UnsafeURL unless `url` is http(s) and its host resolves to an allowed address."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise UnsafeURL("The URL is malformed.") from None
     if parts.scheme not in ("http", "https"):
         raise UnsafeURL("The URL must start with https:// or http://.")
     if not parts.hostname:
@@ -39,5 +43,5 @@ def check_url(url: str) -> None:
             f"The URL's host resolves to {error}, a private, loopback or reserved address; "
             "webhooks may only call public addresses."
         ) from None
-    except requests.RequestException:
+    except (requests.RequestException, UnicodeError, ValueError, OSError):
         raise UnsafeURL(f"The URL's host {parts.hostname!r} could not be resolved.") from None

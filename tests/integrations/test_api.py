@@ -184,3 +184,46 @@ def test_reading_needs_webhooks_read_and_changing_needs_webhooks_write(
     assert reader.delete(f"/v1/webhooks/{webhook.public_id}").status_code == 403
     assert stranger.get("/v1/webhooks").status_code == 403
     assert Webhook.objects.get(pk=webhook.pk).secrets == webhook.secrets
+
+
+@pytest.mark.parametrize("body", [
+    [],
+    "just text",
+    {"name": "x", "url": 123, "events": ["*"]},
+    {"name": "x", "url": "https://example.com", "events": "message.sent"},
+    {"name": "x", "url": "https://example.com", "events": [None]},
+    {"name": "x", "url": "https://example.com", "events": ["*"], "filters": "confidence<0.5"},
+    {"name": "x", "url": "https://example.com", "events": ["*"], "filters": [{"op": "eq"}]},
+    {"name": "x", "url": "https://example.com", "events": ["*"],
+     "filters": [{"field": "confidence", "op": "lt", "value": {"a": 1}}]},
+    {"name": "x", "url": "https://example.com", "events": ["*"],
+     "filters": [{"field": "tags", "op": "in", "value": "vip"}]},
+    {"name": "x" * 500, "url": "https://example.com", "events": ["*"]},
+    {"name": "x", "url": "https://example.com/" + "a" * 3000, "events": ["*"]},
+    {"name": "x", "url": "https://exa mple.com/", "events": ["*"]},
+    {"name": "x", "url": "http://[::1", "events": ["*"]},
+    {"name": "x", "url": "https://example.com:99999/", "events": ["*"]},
+    {"name": "x", "url": "javascript:alert(1)", "events": ["*"]},
+    {"name": "x", "url": "https://" + "a" * 70 + ".example.com/", "events": ["*"]},
+    {"name": "x", "url": "https://ex\u0000ample.com/", "events": ["*"]},
+    {"name": "x", "url": "https://example.com", "events": ["*"], "active": "maybe"},
+])
+def test_hostile_webhook_bodies_are_400_and_create_nothing(api_client, body):
+    response = api_client.post("/v1/webhooks", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]) == {"code", "message", "fields"}
+    assert not Webhook.objects.exists()
+
+
+def test_a_webhook_update_with_bad_fields_changes_nothing(api_client, workspace):
+    webhook = WebhookFactory(workspace=workspace, name="Orders", events=["*"])
+
+    for body in ({"url": "http://169.254.169.254/"}, {"events": []}, {"name": ""},
+                 {"filters": [{"field": "x", "op": "regex", "value": ".*"}]}):
+        response = api_client.patch(f"/v1/webhooks/{webhook.public_id}", body, format="json")
+        assert response.status_code == 400, body
+
+    stored = Webhook.objects.get(pk=webhook.pk)
+    assert (stored.name, stored.url, stored.events, stored.filters) == (
+        "Orders", webhook.url, ["*"], [])
