@@ -105,9 +105,14 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         created = obj.pk is None
+        was_active = None if created else (
+            Webhook.objects.filter(pk=obj.pk).values_list("active", flat=True).first()
+        )
         if created:
             obj.secrets = [{"secret": secret_generate(), "expires_at": None}]
         super().save_model(request, obj, form, change)
+        if was_active is False and obj.active:
+            services.webhook_enable(webhook=obj)  # clears the failure state, resumes deliveries
         if created:
             self.message_user(
                 request,

@@ -116,3 +116,25 @@ def test_another_workspaces_logs_are_not_found(client, operator, other_workspace
         assert client.get(url).status_code == 404
     deliveries = client.get(reverse("admin:integrations_delivery_changelist"))
     assert list(deliveries.context["cl"].result_list) == []
+
+
+def test_ticking_active_again_in_the_form_resumes_waiting_deliveries(
+    transactional_db, client, operator, workspace, receiver
+):
+    webhook = WebhookFactory(workspace=workspace, url=receiver.url, events=["*"])
+    event = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
+    [delivery] = event_dispatch(event=event)
+    Webhook.objects.filter(pk=webhook.pk).update(active=False, disabled_reason="Disabled")
+    delivery_send(delivery_pk=delivery.pk, attempts_made=0)  # paused: not sent
+    assert Delivery.objects.get(pk=delivery.pk).next_attempt_at is None
+
+    _login(client, operator).post(
+        reverse("admin:integrations_webhook_change", args=[webhook.pk]),
+        {"workspace": workspace.pk, "name": webhook.name, "url": receiver.url, "events": ["*"],
+         "filters": "[]", "description": "", "active": "on"},
+    )
+
+    webhook.refresh_from_db()
+    assert webhook.status == "active" and webhook.disabled_reason == ""
+    assert Delivery.objects.get(pk=delivery.pk).next_attempt_at is not None
+    assert receiver.requests == []
