@@ -61,7 +61,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceS
     @action(detail=True, methods=["post"])
     def revoke(self, request, id=None):
         """Revoke the key: its next request is refused."""
-        api_key = api_key_revoke(api_key=self.get_object())
+        api_key = api_key_revoke(api_key=self.get_object(), acting_key=request.auth)
         return Response(ApiKeySerializer(api_key).data)
 
     @extend_schema(request=ApiKeyRollSerializer, responses={201: ApiKeyWithSecretSerializer})

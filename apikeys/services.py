@@ -2,7 +2,7 @@
 import logging
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -62,9 +62,22 @@ def api_key_create(
     return api_key, new.plaintext
 
 
+def _check_acting_key_covers(*, acting_key: ApiKey | None, api_key: ApiKey) -> None:
+    """A key may revoke or roll only keys whose every scope it holds itself; otherwise a
+    narrow `keys:write` key could mint (roll) or cut off (revoke) a broader one."""
+    if acting_key is None:
+        return
+    beyond = [scope for scope in api_key.scopes if not acting_key.has_scope(scope)]
+    if beyond:
+        raise PermissionDenied(
+            f"This key cannot act on a key with scopes it lacks: {', '.join(beyond)}."
+        )
+
+
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, acting_key: ApiKey | None = None) -> ApiKey:
     """Stop the key from working on its next request. Revoking twice changes nothing."""
+    _check_acting_key_covers(acting_key=acting_key, api_key=api_key)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
@@ -82,6 +95,7 @@ def api_key_roll(
     The old key keeps working for `grace_period` (so deployed clients can be switched
     over), then expires. Returns the new key and its plaintext.
     """
+    _check_acting_key_covers(acting_key=created_by_key, api_key=api_key)
     if grace_period < timedelta(0) or grace_period > MAX_GRACE_PERIOD:
         raise ValidationError(
             {"grace_period": [f"Must be between 0 and {MAX_GRACE_PERIOD.days} days."]}

@@ -213,3 +213,27 @@ def test_me_needs_no_particular_scope(make_api_client, workspace):
 
     assert response.status_code == 200
     assert response.json()["data"]["scopes"] == []
+
+
+@pytest.mark.parametrize("operation", ["roll", "revoke"])
+def test_a_narrow_key_cannot_roll_or_revoke_a_broader_one(make_api_client, workspace, operation):
+    narrow = make_api_client(workspace, scopes=["keys:write"])
+    broad = ApiKeyFactory(workspace=workspace, name="Everything")
+
+    response = narrow.post(f"{URL}/{broad.public_id}/{operation}", {"gracePeriodSeconds": 0})
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    assert "cannot act on a key with scopes it lacks" in response.json()["error"]["message"]
+    assert ApiKey.objects.filter(workspace=workspace).count() == 2  # no successor minted
+    assert bearer(broad.secret).get("/v1/me").status_code == 200  # and not cut off
+
+
+def test_a_narrow_key_can_roll_a_key_within_its_scopes(make_api_client, workspace):
+    narrow = make_api_client(workspace, scopes=["keys:write", "chat:write"])
+    chat_only = ApiKeyFactory(workspace=workspace, name="Widget", scopes=["chat:write"])
+
+    response = narrow.post(f"{URL}/{chat_only.public_id}/roll")
+
+    assert response.status_code == 201
+    assert response.json()["data"]["scopes"] == ["chat:write"]
