@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apikeys",
     "conversations",
     "integrations",
+    "integrations.crm",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- CRM integrations ----------------------------------------------------------------------
+# Seconds before any call to a CRM gives up; an extra CA bundle to trust (PEM) for CRMs
+# reached through a TLS-inspecting proxy.
+CRM_HTTP_TIMEOUT = env.float("CRM_HTTP_TIMEOUT", default=10.0)
+CRM_CA_BUNDLE = env.str("CRM_CA_BUNDLE", default="")
 
 # --- Email (alerts to workspace owners) -------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

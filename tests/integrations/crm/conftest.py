@@ -1,0 +1,56 @@
+"""Stand-in CRMs over real HTTP(S) on 127.0.0.1, and connections pointing at them."""
+import pytest
+import trustme
+
+from integrations.crm.services import crm_connection_connect
+from tests.fakes.salesforce import FakeSalesforce
+
+
+@pytest.fixture(scope="session")
+def test_ca():
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_bundle(test_ca, tmp_path_factory):
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    test_ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def server_tls(test_ca):
+    context_cert = test_ca.issue_cert("127.0.0.1", "localhost")
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context_cert.configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def trust_test_ca(settings, ca_bundle):
+    """CRM calls trust the test CA (as CRM_CA_BUNDLE does in production)."""
+    settings.CRM_CA_BUNDLE = ca_bundle
+    return ca_bundle
+
+
+@pytest.fixture
+def salesforce(server_tls, trust_test_ca):
+    fake = FakeSalesforce(ssl_context=server_tls).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def salesforce_credentials(salesforce):
+    return {"instance_url": salesforce.url, "client_id": salesforce.client_id,
+            "client_secret": salesforce.client_secret}
+
+
+@pytest.fixture
+def salesforce_connection(workspace, salesforce_credentials):
+    return crm_connection_connect(
+        workspace=workspace, provider="salesforce", name="Sales",
+        credentials=salesforce_credentials,
+    )
