@@ -154,6 +154,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # reached through a TLS-inspecting proxy.
 CRM_HTTP_TIMEOUT = env.float("CRM_HTTP_TIMEOUT", default=10.0)
 CRM_CA_BUNDLE = env.str("CRM_CA_BUNDLE", default="")
+# Another API address per provider, e.g. intercom=https://api.eu.intercom.io (EU workspace).
+CRM_API_HOSTS = env.dict("CRM_API_HOSTS", default={})
 
 # --- Email (alerts to workspace owners) -------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -102,6 +102,11 @@ class CrmSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+def api_host(provider_key: str, default: str) -> str:
+    """The provider's API address: `CRM_API_HOSTS[provider]` when set, else its public one."""
+    return (settings.CRM_API_HOSTS.get(provider_key) or default).rstrip("/")
+
+
 def retry_after_seconds(value, default: float = 60.0) -> float:
     """A Retry-After header (seconds) as a number; the default when absent or unreadable."""
     try:

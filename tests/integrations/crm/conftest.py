@@ -3,6 +3,7 @@ import pytest
 import trustme
 
 from integrations.crm.services import crm_connection_connect
+from tests.fakes.hubspot import FakeHubSpot
 from tests.fakes.salesforce import FakeSalesforce
 
 
@@ -53,4 +54,20 @@ def salesforce_connection(workspace, salesforce_credentials):
     return crm_connection_connect(
         workspace=workspace, provider="salesforce", name="Sales",
         credentials=salesforce_credentials,
+    )
+
+
+@pytest.fixture
+def hubspot(settings):
+    fake = FakeHubSpot().start()
+    settings.CRM_API_HOSTS = {**settings.CRM_API_HOSTS, "hubspot": fake.url}
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def hubspot_connection(workspace, hubspot):
+    return crm_connection_connect(
+        workspace=workspace, provider="hubspot", name="Marketing",
+        credentials={"access_token": hubspot.access_token},
     )

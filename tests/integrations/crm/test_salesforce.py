@@ -9,13 +9,7 @@ from integrations.crm.services import (
     crm_connection_test,
     crm_records_push,
 )
-
-
-def ended(conversation_id="conv_1", **data):
-    return {"id": f"evt_{conversation_id}", "event": "conversation.ended",
-            "timestamp": "2025-01-15T10:30:00.000Z",
-            "data": {"conversationId": conversation_id, "userId": "user_xyz789",
-                     "duration": 95, "messageCount": 4, "reason": "ended_by_user", **data}}
+from tests.integrations.crm.payloads import ended
 
 
 def test_connect_logs_in_with_client_credentials_and_checks_the_object(
