@@ -4,7 +4,10 @@ import trustme
 
 from integrations.crm.services import crm_connection_connect
 from tests.fakes.hubspot import FakeHubSpot
+from tests.fakes.intercom import FakeIntercom
+from tests.fakes.pipedrive import FakePipedrive
 from tests.fakes.salesforce import FakeSalesforce
+from tests.fakes.zendesk import FakeZendesk
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +63,7 @@ def salesforce_connection(workspace, salesforce_credentials):
 @pytest.fixture
 def hubspot(settings):
     fake = FakeHubSpot().start()
-    settings.CRM_API_HOSTS = {**settings.CRM_API_HOSTS, "hubspot": fake.url}
+    _point_at(settings, "hubspot", fake.url)
     yield fake
     fake.stop()
 
@@ -70,4 +73,56 @@ def hubspot_connection(workspace, hubspot):
     return crm_connection_connect(
         workspace=workspace, provider="hubspot", name="Marketing",
         credentials={"access_token": hubspot.access_token},
+    )
+
+
+def _point_at(settings, provider, url):
+    settings.CRM_API_HOSTS = {**settings.CRM_API_HOSTS, provider: url}
+
+
+@pytest.fixture
+def zendesk(settings, server_tls, trust_test_ca):
+    fake = FakeZendesk(ssl_context=server_tls).start()
+    _point_at(settings, "zendesk", fake.url)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def zendesk_connection(workspace, zendesk):
+    return crm_connection_connect(
+        workspace=workspace, provider="zendesk", name="Support",
+        credentials={"subdomain": "acme", "email": zendesk.email, "api_token": zendesk.api_token},
+    )
+
+
+@pytest.fixture
+def intercom(settings):
+    fake = FakeIntercom().start()
+    _point_at(settings, "intercom", fake.url)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def intercom_connection(workspace, intercom):
+    return crm_connection_connect(
+        workspace=workspace, provider="intercom", name="Messenger",
+        credentials={"access_token": intercom.access_token},
+    )
+
+
+@pytest.fixture
+def pipedrive(settings):
+    fake = FakePipedrive().start()
+    _point_at(settings, "pipedrive", fake.url)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def pipedrive_connection(workspace, pipedrive):
+    return crm_connection_connect(
+        workspace=workspace, provider="pipedrive", name="Deals",
+        credentials={"api_token": pipedrive.api_token},
     )
