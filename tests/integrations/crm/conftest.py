@@ -126,3 +126,16 @@ def pipedrive_connection(workspace, pipedrive):
         workspace=workspace, provider="pipedrive", name="Deals",
         credentials={"api_token": pipedrive.api_token},
     )
+
+
+@pytest.fixture
+def crm_api(workspace):
+    """An API client authenticated for `workspace` (an API key's workspace and scopes)."""
+    from types import SimpleNamespace
+
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user=SimpleNamespace(is_authenticated=True),
+                              token=SimpleNamespace(workspace=workspace, scopes=None))
+    return client
