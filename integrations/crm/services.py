@@ -102,7 +102,8 @@ def crm_events_clean(*, events) -> list[str]:
     if events is None:
         return [EventType.CONVERSATION_ENDED.value]
     if not isinstance(events, list) or not events:
-        raise CrmInputError("Choose at least one event.", fields={"events": ["Choose at least one event."]})
+        message = "Choose at least one event."
+        raise CrmInputError(message, fields={"events": [message]})
     unknown = [e for e in events if e not in EventType.values]
     if unknown:
         message = f"Unknown event {unknown[0]!r}; choose from {', '.join(EventType.values)}."
@@ -164,9 +165,11 @@ def _validate_with_crm(provider: CrmProvider) -> None:
 def crm_connection_connect(
     *, workspace, provider: str, name: str, credentials: dict, target_object: str = "",
     events: list[str] | None = None, field_mappings: list | None = None,
+    verified: bool = False,
 ) -> CrmConnection:
     """Check the credentials with the CRM, then save the connection with its mapping
-    (the provider's default unless one is given). Nothing is saved when the CRM refuses."""
+    (the provider's default unless one is given). Nothing is saved when the CRM refuses.
+    `verified` skips the check when `crm_connection_check` just did it (the admin form)."""
     provider_cls = crm_provider_get(provider=provider)
     name = (name or "").strip() or provider_cls.label
     cleaned = crm_credentials_clean(provider_cls=provider_cls, credentials=credentials)
@@ -176,7 +179,8 @@ def crm_connection_connect(
         field_mappings_clean(mappings=field_mappings) if field_mappings is not None
         else [MappingSpec(**vars(m)) for m in provider_cls.default_mapping(target)]
     )
-    _validate_with_crm(provider_cls(credentials=cleaned, target_object=target))
+    if not verified:
+        _validate_with_crm(provider_cls(credentials=cleaned, target_object=target))
     with transaction.atomic():
         connection = CrmConnection.objects.create(
             workspace=workspace, provider=provider_cls.key, name=name[:200],
@@ -188,9 +192,24 @@ def crm_connection_connect(
     return connection
 
 
+def crm_connection_check(
+    *, provider: str, credentials: dict, target_object: str = "", stored: dict | None = None
+) -> tuple[dict, str]:
+    """Clean the credentials (blank values take `stored` ones) and the target object, and
+    ask the CRM whether they work. Returns them cleaned; raises CrmInputError."""
+    provider_cls = crm_provider_get(provider=provider)
+    merged = dict(stored or {})
+    merged.update({k: v for k, v in (credentials or {}).items() if str(v or "").strip()})
+    cleaned = crm_credentials_clean(provider_cls=provider_cls, credentials=merged)
+    target = crm_target_object_clean(provider_cls=provider_cls, target_object=target_object)
+    _validate_with_crm(provider_cls(credentials=cleaned, target_object=target))
+    return cleaned, target
+
+
 def crm_connection_update(
     *, connection: CrmConnection, name: str | None = None, credentials: dict | None = None,
     target_object: str | None = None, events: list[str] | None = None,
+    verified: bool = False,
 ) -> CrmConnection:
     """Change a connection's settings; new credentials (blank values keep the stored ones)
     are checked with the CRM first."""
@@ -203,7 +222,8 @@ def crm_connection_update(
         merged.update({k: v for k, v in credentials.items() if str(v or "").strip()})
     cleaned = crm_credentials_clean(provider_cls=provider_cls, credentials=merged)
     if cleaned != connection.credentials or target != connection.target_object:
-        _validate_with_crm(provider_cls(credentials=cleaned, target_object=target))
+        if not verified:
+            _validate_with_crm(provider_cls(credentials=cleaned, target_object=target))
         if connection.status == CrmConnection.Status.ERROR:
             connection.status = CrmConnection.Status.CONNECTED
             connection.last_error = ""

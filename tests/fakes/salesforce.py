@@ -78,8 +78,8 @@ class FakeSalesforce(FakeApi):
 
     def _store(self, name: str, fields: dict, via: str):
         if name not in self.objects:
-            return {"success": False, "errors": [{"statusCode": "NOT_FOUND",
-                                                  "message": f"sObject type '{name}' is not supported."}]}
+            message = f"sObject type '{name}' is not supported."
+            return {"success": False, "errors": [{"statusCode": "NOT_FOUND", "message": message}]}
         unknown = sorted(set(fields) - self.objects[name] - {"attributes"})
         if unknown:
             return {"success": False, "errors": [{
@@ -106,5 +106,6 @@ class FakeSalesforce(FakeApi):
             return refused
         records = request.json.get("records") or []
         if len(records) > 200:
-            return 400, [{"message": "Maximum of 200 records", "errorCode": "EXCEEDED_ID_LIMIT"}], {}
+            return 400, [{"message": "Maximum of 200 records",
+                          "errorCode": "EXCEEDED_ID_LIMIT"}], {}
         return 200, [self._store(r["attributes"]["type"], r, "collection") for r in records], {}

@@ -133,8 +133,8 @@ class SalesforceProvider(CrmProvider):
             raise _rate_limited(response)
         if response.status_code >= 500:
             raise CrmUnavailable(
-                f"Salesforce answered {response.status_code} at login.", status=response.status_code,
-                body=clip(response.text),
+                f"Salesforce answered {response.status_code} at login.",
+                status=response.status_code, body=clip(response.text),
             )
         if response.status_code != 200 or "access_token" not in body:
             reason = body.get("error_description") or body.get("error") or response.reason

@@ -10,7 +10,7 @@ from integrations.crm.models import CrmConnection
 def test_the_raw_column_holds_ciphertext_only(salesforce, salesforce_connection):
     with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT credentials FROM {CrmConnection._meta.db_table} WHERE id = %s",
+            f"SELECT credentials FROM {CrmConnection._meta.db_table} WHERE id = %s",  # noqa: S608
             [salesforce_connection.pk],
         )
         (raw,) = cursor.fetchone()

@@ -44,7 +44,8 @@ def test_an_unknown_object_is_named(workspace, salesforce, salesforce_credential
             credentials=salesforce_credentials, target_object="Chat_Log__c",
         )
 
-    assert refused.value.fields == {"target_object": ["Salesforce has no object named 'Chat_Log__c'."]}
+    assert refused.value.fields == {
+        "target_object": ["Salesforce has no object named 'Chat_Log__c'."]}
 
 
 def test_test_connection_creates_a_labelled_task_and_returns_its_id(
