@@ -36,10 +36,17 @@ class CrmCallFailed(APIException):
         self.error_code = "crm_error"
 
 
+class CrmUnreachable(APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "crm_unavailable"
+
+
 def _run(service, **kwargs):
     try:
         return service(**kwargs)
     except services.CrmInputError as error:
+        if error.code == "crm_unavailable":
+            raise CrmUnreachable(error.message) from None
         raise CrmRefused(error) from None
 
 

@@ -47,6 +47,9 @@ class FakeApi:
     def __post_init__(self):
         self._routes: list[Route] = []
         self._lock = threading.Lock()
+        # While set, requests hang (until stop()) so a client's timeout can be seen to work.
+        self.hang = False
+        self._released = threading.Event()
         self.setup_routes()
 
     def setup_routes(self):
@@ -95,6 +98,7 @@ class FakeApi:
         return self
 
     def stop(self):
+        self._released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -108,6 +112,8 @@ class FakeApi:
     def dispatch(self, request: Request):
         with self._lock:
             self.requests.append(request)
+        if self.hang:
+            self._released.wait(timeout=30)
         for route in self._routes:
             match = route.pattern.match(request.path)
             if match and route.method == request.method:
