@@ -3,6 +3,8 @@
 With no variables set the product runs on embedded defaults: SQLite and a file-system
 Celery broker under `var/`, and a development secret key generated once and kept there.
 """
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 
@@ -217,14 +219,25 @@ REST_FRAMEWORK = {
         "djangorestframework_camel_case.parser.CamelCaseFormParser",
         "djangorestframework_camel_case.parser.CamelCaseMultiPartParser",
     ],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["metachat.api.permissions.HasWorkspace"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "metachat.api.permissions.HasWorkspace",
+        "apikeys.permissions.HasScopes",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["apikeys.throttles.ApiKeyRateThrottle"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": "metachat.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 10,
     "EXCEPTION_HANDLER": "metachat.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# API keys (apikeys/): the server secret of their HMAC-SHA256 hashes, and the request rate
+# per key unless the key has its own. Changing the secret invalidates every key.
+API_KEY_HASH_SECRET = env.str("API_KEY_HASH_SECRET", default="") or hmac.new(
+    SECRET_KEY.encode(), b"metachat.apikeys.hash", hashlib.sha256
+).hexdigest()
+API_KEY_THROTTLE_RATE = env.str("API_KEY_THROTTLE_RATE", default="600/min")
 JSON_UNDERSCOREIZE = {"no_underscore_before_number": True}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meta Chat API",
@@ -237,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
+    # Choice sets that share a field name get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "ApiKeyStatusEnum": "apikeys.models.ApiKey.Status",
+        "CrmConnectionStatusEnum": "integrations.crm.models.CrmConnection.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",

@@ -3,6 +3,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
+from apikeys.scopes import SCOPES
 from metachat.workspaces.models import Membership, Workspace
 
 
@@ -32,3 +33,31 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     workspace = factory.SubFactory(WorkspaceFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.OWNER
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """An API key made by the real service; the instance carries its plaintext as `.secret`.
+
+    Other fields (revoked_at, last_used_at, …) are written after creation.
+    """
+
+    class Meta:
+        model = "apikeys.ApiKey"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Key {n}")
+    scopes = factory.LazyFunction(lambda: list(SCOPES))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from apikeys.services import api_key_create
+
+        create_fields = {"workspace", "name", "scopes", "created_by", "expires_at", "rate_limit"}
+        later = {k: kwargs.pop(k) for k in list(kwargs) if k not in create_fields}
+        api_key, secret = api_key_create(**kwargs)
+        if later:
+            for field, value in later.items():
+                setattr(api_key, field, value)
+            api_key.save(update_fields=list(later))
+        api_key.secret = secret
+        return api_key

@@ -128,14 +128,8 @@ def pipedrive_connection(workspace, pipedrive):
     )
 
 
+
 @pytest.fixture
-def crm_api(workspace):
-    """An API client authenticated for `workspace` (an API key's workspace and scopes)."""
-    from types import SimpleNamespace
-
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.force_authenticate(user=SimpleNamespace(is_authenticated=True),
-                              token=SimpleNamespace(workspace=workspace, scopes=None))
-    return client
+def crm_api(api_client):
+    """An API client with an all-scopes key of `workspace`."""
+    return api_client

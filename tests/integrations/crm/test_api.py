@@ -168,3 +168,37 @@ def test_patch_changes_events_and_delete_removes(crm_api, hubspot_connection):
     assert patched.json()["data"]["events"] == ["escalation.triggered", "conversation.ended"]
     assert deleted.status_code == 204
     assert not CrmConnection.objects.exists()
+
+
+@pytest.mark.parametrize("method, path", [
+    ("post", ""), ("patch", "/{id}"), ("delete", "/{id}"), ("put", "/{id}/field-mappings"),
+    ("post", "/{id}/test"), ("post", "/{id}/disconnect"), ("post", "/{id}/reconnect"),
+])
+def test_changes_need_integrations_write(make_api_client, workspace, hubspot,
+                                         hubspot_connection, method, path):
+    reader = make_api_client(workspace, scopes=["integrations:read"])
+
+    response = getattr(reader, method)(URL + path.format(id=hubspot_connection.public_id), {},
+                                       format="json")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "insufficient_scope"
+    assert "integrations:write" in response.json()["error"]["message"]
+    hubspot_connection.refresh_from_db()
+    assert hubspot_connection.status == "connected"
+    assert hubspot.objects["notes"] == {}
+
+
+def test_reading_needs_integrations_read(make_api_client, workspace, hubspot_connection):
+    writer_only = make_api_client(workspace, scopes=["webhooks:read"])
+    reader = make_api_client(workspace, scopes=["integrations:read"])
+
+    assert writer_only.get(URL).status_code == 403
+    assert reader.get(URL).status_code == 200
+    assert reader.get(f"{URL}/{hubspot_connection.public_id}").status_code == 200
+
+
+def test_no_key_is_a_401(client):
+    response = client.get(URL)
+
+    assert response.status_code == 401

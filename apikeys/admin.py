@@ -1,0 +1,199 @@
+"""API keys in the admin: created with the secret shown once, revoked, rolled; never a hash."""
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from apikeys.models import ApiKey
+from apikeys.scopes import SCOPE_CHOICES
+from apikeys.selectors import api_keys_unused
+from apikeys.services import DEFAULT_GRACE_PERIOD, api_key_create, api_key_revoke, api_key_roll
+from metachat.workspaces.scoping import WorkspaceScopedAdminMixin, editable_workspace_ids
+
+SHOWN_ONCE = "Copy it now: it is shown only this once."
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=SCOPE_CHOICES, widget=forms.CheckboxSelectMultiple, required=True,
+        help_text="What the key may do; a request needing another scope gets 403.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["workspace", "name", "scopes", "expires_at", "rate_limit"]
+
+
+class RollForm(forms.Form):
+    grace_hours = forms.IntegerField(
+        min_value=0, max_value=30 * 24, initial=int(DEFAULT_GRACE_PERIOD.total_seconds() // 3600),
+        label="Grace period (hours)",
+        help_text="How long the old keys keep working, so clients can switch to the new ones.",
+    )
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ApiKey.Status.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == ApiKey.Status.REVOKED:
+            return queryset.filter(revoked_at__lte=now)
+        if self.value() == ApiKey.Status.EXPIRED:
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == ApiKey.Status.ACTIVE:
+            return queryset.filter(revoked_at__isnull=True).exclude(expires_at__lte=now)
+        return queryset
+
+
+class UsageFilter(admin.SimpleListFilter):
+    title = "usage"
+    parameter_name = "usage"
+
+    def lookups(self, request, model_admin):
+        return [("unused30", "Not used for 30 days")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unused30":
+            return api_keys_unused(queryset=queryset)
+        return queryset
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = (
+        "name", "workspace", "prefix", "scope_list", "status_label", "created_at",
+        "expires_at", "last_used_at",
+    )
+    # RelatedOnly: the workspace filter lists the operator's workspaces, not every tenant.
+    list_filter = (StatusFilter, UsageFilter, ("workspace", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "public_id", "identifier")
+    actions = ["revoke_keys", "roll_keys"]
+    readonly_fields = (
+        "public_id", "prefix", "status_label", "created_by", "created_at", "revoked_at",
+        "last_used_at", "replaced_by",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("workspace", "replaced_by")
+
+    # --- what the page shows ------------------------------------------------------------------
+    @admin.display(description="Key")
+    def prefix(self, obj):
+        return obj.prefix
+
+    @admin.display(description="Scopes")
+    def scope_list(self, obj):
+        return ", ".join(obj.scopes) or "—"
+
+    @admin.display(description="Status")
+    def status_label(self, obj):
+        return ApiKey.Status(obj.status).label
+
+    def get_fields(self, request, obj=None):
+        fields = ["workspace", "name", "scopes", "expires_at", "rate_limit"]
+        if obj is not None:
+            fields = ["public_id", "prefix", "status_label", *fields, "created_by", "created_at",
+                      "last_used_at", "revoked_at", "replaced_by"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(self.readonly_fields)
+        if obj is not None:
+            readonly.append("workspace")  # a key never moves to another tenant
+        if not request.user.is_superuser:
+            # Rates protect the platform; operators see theirs but do not raise them.
+            readonly.append("rate_limit")
+        return readonly
+
+    # --- create through the service, show the secret once --------------------------------------
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # The mixin's checks (and its choice of workspace) run on `obj`; the key itself is
+        # made by the service, which alone sees the plaintext.
+        self._check_workspace(request, obj)
+        created, plaintext = api_key_create(
+            workspace=obj.workspace, name=obj.name, scopes=obj.scopes,
+            created_by=request.user, expires_at=obj.expires_at, rate_limit=obj.rate_limit,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        self.message_user(
+            request, f"API key “{created.name}” created: {plaintext} — {SHOWN_ONCE}",
+            messages.SUCCESS,
+        )
+
+    def _check_workspace(self, request, obj):
+        if request.user.is_superuser:
+            return
+        ids = editable_workspace_ids(request)
+        if obj.workspace_id is None and len(ids) == 1:
+            obj.workspace_id = next(iter(ids))
+        if obj.workspace_id not in ids:
+            raise PermissionDenied("You cannot create keys in that workspace.")
+
+    def has_delete_permission(self, request, obj=None):
+        # Revoke instead: the row stays as a record. Superusers may still delete (e.g. with
+        # the workspace).
+        return request.user.is_active and request.user.is_superuser
+
+    # --- actions --------------------------------------------------------------------------------
+    def _editable(self, request, queryset):
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(workspace__in=editable_workspace_ids(request))
+
+    @admin.action(description="Revoke selected keys (they stop working at once)",
+                  permissions=["change"])
+    def revoke_keys(self, request, queryset):
+        count = 0
+        for api_key in self._editable(request, queryset):
+            if api_key.revoked_at is None:
+                api_key_revoke(api_key=api_key)
+                count += 1
+        self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
+
+    @admin.action(description="Roll selected keys (new keys; the old ones work for a while)",
+                  permissions=["change"])
+    def roll_keys(self, request, queryset):
+        editable = list(self._editable(request, queryset))
+        form = RollForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Roll API keys",
+                "opts": self.model._meta,
+                "keys": editable,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/apikeys/apikey/roll.html", context)
+        grace = timedelta(hours=form.cleaned_data["grace_hours"])
+        for api_key in editable:
+            try:
+                new, plaintext = api_key_roll(
+                    api_key=api_key, grace_period=grace, created_by=request.user
+                )
+            except ValidationError as error:
+                self.message_user(
+                    request, f"“{api_key.name}” not rolled: {' '.join(error.messages)}",
+                    messages.WARNING,
+                )
+                continue
+            self.message_user(
+                request,
+                f"“{api_key.name}” rolled. New key: {plaintext} — {SHOWN_ONCE} "
+                f"The old key works until {api_key.expires_at:%Y-%m-%d %H:%M} UTC.",
+                messages.SUCCESS,
+            )
+        return None

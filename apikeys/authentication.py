@@ -1,0 +1,79 @@
+"""`Authorization: Bearer mc_live_…`: the API key names the workspace of every request."""
+import logging
+
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from apikeys import keys
+from apikeys.errors import (
+    CHALLENGE,
+    ExpiredKey,
+    MalformedKey,
+    MissingCredentials,
+    RevokedKey,
+    UnknownKey,
+)
+from apikeys.models import ApiKey
+from apikeys.selectors import unscoped_api_key_by_identifier
+from apikeys.services import api_key_mark_used
+from apikeys.tenancy import check_tenant
+
+logger = logging.getLogger(__name__)
+
+
+class ApiKeyUser:
+    """`request.user` for a request made with an API key: authenticated, not a person."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+    id = None
+
+    def __init__(self, api_key: ApiKey):
+        self.api_key = api_key
+        self.workspace = api_key.workspace
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key.public_id}"
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    # Read by metachat.api.permissions.HasWorkspace: no Authorization header at all.
+    missing_credentials_error = MissingCredentials
+
+    def authenticate(self, request):
+        header = get_authorization_header(request)
+        if not header:
+            return None
+        plaintext = _bearer_token(header)
+        identifier = keys.parse_identifier(plaintext) if plaintext else None
+        if identifier is None:
+            raise MalformedKey()
+        api_key = unscoped_api_key_by_identifier(identifier)
+        if api_key is None or not keys.hash_matches(plaintext, api_key.key_hash):
+            raise UnknownKey()
+        now = timezone.now()
+        status = api_key.status_at(now)
+        if status == ApiKey.Status.REVOKED:
+            raise RevokedKey()
+        if status == ApiKey.Status.EXPIRED:
+            raise ExpiredKey()
+        api_key_mark_used(api_key=api_key, now=now)
+        check_tenant(request, api_key.workspace)
+        return ApiKeyUser(api_key), api_key
+
+    def authenticate_header(self, request):
+        return CHALLENGE
+
+
+def _bearer_token(header: bytes) -> str | None:
+    try:
+        parts = header.decode("ascii").split()
+    except UnicodeDecodeError:
+        return None
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    return parts[1]

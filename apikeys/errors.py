@@ -1,0 +1,50 @@
+"""The API's authentication and authorisation failures, each with its own error code."""
+from rest_framework import exceptions
+
+CHALLENGE = 'Bearer realm="api"'
+
+
+class MissingCredentials(exceptions.NotAuthenticated):
+    error_code = "missing_credentials"
+    default_detail = "Send your API key as `Authorization: Bearer <key>`."
+
+
+class MalformedKey(exceptions.AuthenticationFailed):
+    error_code = "malformed_key"
+    default_detail = (
+        "The Authorization header is not `Bearer <key>` with a well-formed Meta Chat API key "
+        "(mc_live_…). Check that it was copied whole."
+    )
+
+
+class UnknownKey(exceptions.AuthenticationFailed):
+    error_code = "unknown_key"
+    default_detail = "This API key does not exist."
+
+
+class RevokedKey(exceptions.AuthenticationFailed):
+    error_code = "revoked_key"
+    default_detail = "This API key was revoked. Create a new one in Settings → API Keys."
+
+
+class ExpiredKey(exceptions.AuthenticationFailed):
+    error_code = "expired_key"
+    default_detail = "This API key has expired. Create a new one in Settings → API Keys."
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    error_code = "insufficient_scope"
+
+    def __init__(self, scope: str):
+        super().__init__(f"This API key lacks the scope {scope}, which this request needs.")
+        self.scope = scope
+        self.auth_header = f'Bearer error="insufficient_scope", scope="{scope}"'
+
+
+class ScopeNotDeclared(exceptions.PermissionDenied):
+    error_code = "insufficient_scope"
+    default_detail = "This endpoint declares no scope for this request, so no key may call it."
+
+
+class TenantMismatch(exceptions.PermissionDenied):
+    error_code = "tenant_mismatch"

@@ -1,0 +1,127 @@
+"""Writes to API keys: create, revoke, roll, and the last-used stamp."""
+import logging
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apikeys import keys
+from apikeys.models import ApiKey
+from apikeys.scopes import normalise_scopes
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GRACE_PERIOD = timedelta(hours=24)
+MAX_GRACE_PERIOD = timedelta(days=30)
+# last_used_at is written at most once per this interval per key, so it stays within a
+# minute of the truth without a database write on every request.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    workspace,
+    name: str,
+    scopes: list[str],
+    created_by=None,
+    created_by_key: ApiKey | None = None,
+    expires_at: datetime | None = None,
+    rate_limit: str = "",
+    replace: bool = False,
+) -> tuple[ApiKey, str]:
+    """Create a key; returns it with its plaintext, which exists only in this return value.
+
+    `replace=True` first revokes the workspace's other keys with the same name.
+    """
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expires_at": ["Must be in the future."]})
+    if replace:
+        ApiKey.objects.filter(workspace=workspace, name=name, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+    new = keys.generate()
+    api_key = ApiKey(
+        workspace=workspace,
+        name=name,
+        scopes=normalise_scopes(scopes),
+        identifier=new.identifier,
+        key_hash=new.hash,
+        created_by=created_by,
+        created_by_key=created_by_key,
+        created_at=now,
+        expires_at=expires_at,
+        rate_limit=rate_limit,
+    )
+    api_key.full_clean(exclude=["identifier", "key_hash"])
+    api_key.save()
+    logger.info("api key %s created in workspace %s", api_key.public_id, workspace.public_id)
+    return api_key, new.plaintext
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Stop the key from working on its next request. Revoking twice changes nothing."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        logger.info("api key %s revoked", api_key.public_id)
+    return api_key
+
+
+@transaction.atomic
+def api_key_roll(
+    *, api_key: ApiKey, grace_period: timedelta = DEFAULT_GRACE_PERIOD,
+    created_by=None, created_by_key: ApiKey | None = None,
+) -> tuple[ApiKey, str]:
+    """Replace the key with a new one of the same name, scopes and rate limit.
+
+    The old key keeps working for `grace_period` (so deployed clients can be switched
+    over), then expires. Returns the new key and its plaintext.
+    """
+    if grace_period < timedelta(0) or grace_period > MAX_GRACE_PERIOD:
+        raise ValidationError(
+            {"grace_period": [f"Must be between 0 and {MAX_GRACE_PERIOD.days} days."]}
+        )
+    # Lock the row so two concurrent rolls cannot both create a successor.
+    given, api_key = api_key, ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    now = timezone.now()
+    if api_key.status_at(now) != ApiKey.Status.ACTIVE:
+        raise ValidationError(f"The key is {api_key.status_at(now)}; only active keys roll.")
+    if api_key.replaced_by_id is not None:
+        raise ValidationError("The key was already rolled; roll its replacement instead.")
+    successor, plaintext = api_key_create(
+        workspace=api_key.workspace,
+        name=api_key.name,
+        scopes=api_key.scopes,
+        created_by=created_by,
+        created_by_key=created_by_key,
+        expires_at=api_key.expires_at if api_key.expires_at and api_key.expires_at > now else None,
+        rate_limit=api_key.rate_limit,
+    )
+    end_of_grace = now + grace_period
+    if api_key.expires_at is None or api_key.expires_at > end_of_grace:
+        api_key.expires_at = end_of_grace
+    api_key.replaced_by = successor
+    api_key.save(update_fields=["expires_at", "replaced_by"])
+    given.expires_at, given.replaced_by = api_key.expires_at, successor
+    logger.info("api key %s rolled to %s", api_key.public_id, successor.public_id)
+    return successor, plaintext
+
+
+def api_key_mark_used(*, api_key: ApiKey, now: datetime) -> None:
+    """Record a use, writing only when the stored stamp is a minute old or more.
+
+    The key row was just read to authenticate, so the check costs nothing; the
+    conditional UPDATE keeps concurrent requests from all writing at once.
+    """
+    stale_before = now - LAST_USED_RESOLUTION
+    if api_key.last_used_at is not None and api_key.last_used_at > stale_before:
+        return
+    ApiKey.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale_before), pk=api_key.pk
+    ).update(last_used_at=now)
+    api_key.last_used_at = now

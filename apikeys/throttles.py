@@ -1,0 +1,77 @@
+"""Per-key request rates on the shared cache (Redis when configured)."""
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from apikeys.models import ApiKey
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    """Fixed-window counter per key: `ApiKey.rate_limit`, else `API_KEY_THROTTLE_RATE`.
+
+    An atomic cache increment per request, rather than DRF's stored list of timestamps,
+    so concurrent requests on several servers are all counted and the cost does not grow
+    with the rate. A window may let up to twice the rate through across its boundary.
+    """
+
+    timer = time.time
+    cache = cache
+
+    def __init__(self):
+        self._wait = None
+
+    def allow_request(self, request, view):
+        api_key = request.auth
+        if not isinstance(api_key, ApiKey):
+            return True
+        rate = api_key.rate_limit or settings.API_KEY_THROTTLE_RATE
+        if not rate:
+            return True
+        allowed, duration = SimpleRateThrottle.parse_rate(None, rate)
+        now = self.timer()
+        window = int(now // duration)
+        count = self._count(f"apikeys:throttle:{api_key.public_id}:{duration}:{window}",
+                            timeout=duration + 5)
+        if count <= allowed:
+            return True
+        self._wait = (window + 1) * duration - now
+        return False
+
+    def _count(self, cache_key: str, *, timeout: int) -> int:
+        """Add one to the window's counter and return it."""
+        client = self._redis_client(cache_key)
+        if client is not None:
+            # One round trip (Django's incr() costs two, add+incr three): INCR creates the
+            # counter at 1, EXPIRE lets the window's key go once it is over.
+            key = self.cache.make_and_validate_key(cache_key)
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, timeout)
+            count, _ = pipe.execute()
+            return count
+        if self.cache.add(cache_key, 1, timeout=timeout):
+            return 1
+        try:
+            return self.cache.incr(cache_key)
+        except ValueError:  # the window's key expired between add and incr
+            self.cache.add(cache_key, 1, timeout=timeout)
+            return 1
+
+    def _redis_client(self, cache_key: str):
+        """The redis-py client behind Django's RedisCache, when that is the cache in use."""
+        backend = getattr(self.cache, "_cache", None)  # RedisCache's client wrapper
+        get_client = getattr(backend, "get_client", None)
+        if get_client is None:
+            return None
+        # Django builds a new client object per call; one per process is enough (the
+        # client is thread-safe and draws connections from the same pool).
+        client = getattr(backend, "_apikeys_throttle_client", None)
+        if client is None:
+            client = get_client(self.cache.make_and_validate_key(cache_key), write=True)
+            backend._apikeys_throttle_client = client
+        return client
+
+    def wait(self):
+        return self._wait

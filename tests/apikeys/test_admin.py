@@ -1,0 +1,162 @@
+"""API keys in the admin: the secret once in a message, revoke and roll, never a hash."""
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apikeys import keys
+from apikeys.models import ApiKey
+from metachat.workspaces.models import Membership
+from tests.factories import ApiKeyFactory, MembershipFactory
+
+CHANGELIST = reverse("admin:apikeys_apikey_changelist")
+ADD = reverse("admin:apikeys_apikey_add")
+
+
+@pytest.fixture
+def client_a(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def me_status(key: str) -> int:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return api.get("/v1/me").status_code
+
+
+def shown_keys(response) -> list[str]:
+    """Whole keys appearing in the page's messages."""
+    text = " ".join(str(m) for m in response.context["messages"])
+    return re.findall(rf"mc_live_[0-9A-Za-z]{{{keys.KEY_LENGTH - len(keys.PREFIX)}}}", text)
+
+
+def test_creating_a_key_shows_the_secret_once(client_a, operator, workspace):
+    response = client_a.post(
+        ADD, {"workspace": workspace.pk, "name": "Webhook Integration",
+              "scopes": ["webhooks:read", "webhooks:write"]},
+        follow=True,
+    )
+
+    api_key = ApiKey.objects.get(workspace=workspace)
+    [plaintext] = shown_keys(response)
+    assert me_status(plaintext) == 200
+    assert api_key.scopes == ["webhooks:read", "webhooks:write"]
+    assert api_key.created_by == operator
+    # Never again: neither the list nor the key's own page shows it.
+    assert plaintext not in client_a.get(CHANGELIST).content.decode()
+    change = client_a.get(reverse("admin:apikeys_apikey_change", args=[api_key.pk]))
+    assert plaintext not in change.content.decode()
+
+
+def test_no_page_shows_a_hash(client_a, workspace):
+    api_key = ApiKeyFactory(workspace=workspace)
+    pages = [
+        client_a.get(CHANGELIST),
+        client_a.get(reverse("admin:apikeys_apikey_change", args=[api_key.pk])),
+        client_a.get(reverse("admin:apikeys_apikey_history", args=[api_key.pk])),
+        client_a.get(ADD),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert api_key.key_hash not in text
+        assert "key_hash" not in text
+        assert api_key.secret not in text
+
+
+def test_revoke_action(client_a, workspace):
+    api_key = ApiKeyFactory(workspace=workspace)
+
+    client_a.post(CHANGELIST, {"action": "revoke_keys", ACTION_CHECKBOX_NAME: [api_key.pk]})
+
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
+    assert me_status(api_key.secret) == 401
+
+
+def test_roll_action_asks_for_a_grace_period_then_shows_the_new_key_once(client_a, workspace):
+    api_key = ApiKeyFactory(workspace=workspace, name="Zapier")
+
+    ask = client_a.post(CHANGELIST, {"action": "roll_keys", ACTION_CHECKBOX_NAME: [api_key.pk]})
+    done = client_a.post(
+        CHANGELIST,
+        {"action": "roll_keys", ACTION_CHECKBOX_NAME: [api_key.pk], "apply": "1",
+         "grace_hours": 2},
+        follow=True,
+    )
+
+    assert ask.status_code == 200 and b"Grace period" in ask.content
+    api_key.refresh_from_db()
+    new = api_key.replaced_by
+    assert new is not None and new.name == "Zapier"
+    [plaintext] = shown_keys(done)
+    assert me_status(plaintext) == 200
+    assert me_status(api_key.secret) == 200  # still within its grace period
+    left = api_key.expires_at - timezone.now()
+    assert timedelta(hours=1, minutes=59) < left <= timedelta(hours=2)
+
+
+def test_the_not_used_for_30_days_filter(client_a, workspace):
+    now = timezone.now()
+    stale = ApiKeyFactory(workspace=workspace, name="stale", last_used_at=now - timedelta(days=31))
+    never = ApiKeyFactory(workspace=workspace, name="never", created_at=now - timedelta(days=40))
+    ApiKeyFactory(workspace=workspace, name="recent", last_used_at=now - timedelta(days=2))
+    ApiKeyFactory(workspace=workspace, name="new")
+
+    response = client_a.get(CHANGELIST, {"usage": "unused30"})
+
+    assert set(response.context["cl"].result_list) == {stale, never}
+    assert b"Not used for 30 days" in response.content
+
+
+def test_operators_see_and_touch_only_their_workspaces_keys(client_a, other_workspace):
+    theirs = ApiKeyFactory(workspace=other_workspace, name="Globex key")
+
+    listing = client_a.get(CHANGELIST)
+    client_a.post(CHANGELIST, {"action": "revoke_keys", ACTION_CHECKBOX_NAME: [theirs.pk]})
+
+    assert b"Globex" not in listing.content  # neither the key nor the workspace's name
+    assert client_a.get(
+        reverse("admin:apikeys_apikey_change", args=[theirs.pk])
+    ).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+
+
+def test_a_viewer_cannot_revoke(client, workspace):
+    viewer = MembershipFactory(workspace=workspace, role=Membership.Role.VIEWER).user
+    api_key = ApiKeyFactory(workspace=workspace)
+    client.force_login(viewer)
+
+    client.post(CHANGELIST, {"action": "revoke_keys", ACTION_CHECKBOX_NAME: [api_key.pk]})
+
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is None
+    assert client.get(ADD).status_code == 403
+
+
+def test_operators_cannot_raise_their_own_rate_limit(client_a, workspace):
+    client_a.post(ADD, {"workspace": workspace.pk, "name": "fast", "scopes": ["chat:write"],
+                        "rate_limit": "100000/s"})
+
+    assert ApiKey.objects.get(workspace=workspace).rate_limit == ""
+
+
+def test_an_operator_can_rename_and_narrow_a_key(client_a, workspace):
+    api_key = ApiKeyFactory(workspace=workspace, name="old")
+
+    response = client_a.post(
+        reverse("admin:apikeys_apikey_change", args=[api_key.pk]),
+        {"name": "Zapier", "scopes": ["chat:write"], "expires_at_0": "", "expires_at_1": ""},
+    )
+
+    api_key.refresh_from_db()
+    assert response.status_code == 302
+    assert (api_key.name, api_key.scopes) == ("Zapier", ["chat:write"])
+    assert me_status(api_key.secret) == 200

@@ -1,0 +1,215 @@
+"""/v1/api-keys and /v1/me: list, create (shown once), revoke and roll under keys:write."""
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apikeys.models import ApiKey
+from tests.factories import ApiKeyFactory
+
+URL = "/v1/api-keys"
+
+
+def bearer(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+def test_create_returns_the_key_once_and_it_works(api_client, workspace):
+    response = api_client.post(URL, {"name": "Zapier", "scopes": ["chat:write", "reports:read"]})
+
+    assert response.status_code == 201
+    created = response.json()["data"]
+    assert created["key"].startswith("mc_live_")
+    assert created["name"] == "Zapier" and created["status"] == "active"
+    assert created["scopes"] == ["chat:write", "reports:read"]
+    assert bearer(created["key"]).get("/v1/me").json()["data"]["keyName"] == "Zapier"
+    # Afterwards the secret is nowhere: not in the list, not in the detail.
+    listing = api_client.get(URL).content.decode()
+    detail = api_client.get(f"{URL}/{created['id']}").content.decode()
+    assert created["key"] not in listing and created["key"] not in detail
+    assert '"key"' not in detail
+
+
+def test_lists_show_no_secret_and_no_hash(api_client, workspace):
+    ApiKeyFactory(workspace=workspace, name="Webhook Integration")
+
+    body = api_client.get(URL).json()
+
+    assert body["pagination"]["total"] == 2
+    for item in body["data"]:
+        assert set(item) == {
+            "id", "name", "prefix", "scopes", "status", "createdAt", "expiresAt",
+            "revokedAt", "lastUsedAt", "replacedBy", "rateLimit",
+        }
+    raw = api_client.get(URL).content.decode()
+    for api_key in ApiKey.objects.all():
+        assert api_key.key_hash not in raw
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"scopes": ["chat:write"]}, "name"),
+        ({"name": "x", "scopes": []}, "scopes"),
+        ({"name": "x", "scopes": ["root"]}, "scopes"),
+        ({"name": "x", "scopes": "chat:write"}, "scopes"),
+        ({"name": "x", "scopes": ["chat:write"], "expiresAt": "2001-01-01T00:00:00Z"}, "expiresAt"),
+        ({"name": "x", "scopes": ["chat:write"], "expiresAt": "soon"}, "expiresAt"),
+    ],
+)
+def test_bad_create_input_is_a_400_naming_the_field(api_client, body, field):
+    response = api_client.post(URL, body)
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert ApiKey.objects.count() == 1
+
+
+def test_a_key_cannot_grant_scopes_it_lacks(make_api_client, workspace):
+    client = make_api_client(workspace, scopes=["keys:write", "chat:write"])
+
+    response = client.post(URL, {"name": "escalate", "scopes": ["chat:write", "documents:write"]})
+
+    assert response.status_code == 400
+    assert "documents:write" in response.json()["error"]["fields"]["scopes"][0]
+
+
+def test_every_endpoint_needs_keys_write(make_api_client, workspace):
+    client = make_api_client(workspace, scopes=["chat:write"])
+    target = ApiKeyFactory(workspace=workspace)
+
+    for response in (
+        client.get(URL),
+        client.post(URL, {"name": "x", "scopes": ["chat:write"]}),
+        client.get(f"{URL}/{target.public_id}"),
+        client.post(f"{URL}/{target.public_id}/revoke"),
+        client.post(f"{URL}/{target.public_id}/roll"),
+    ):
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "insufficient_scope"
+        assert "keys:write" in response.json()["error"]["message"]
+    target.refresh_from_db()
+    assert target.revoked_at is None and target.replaced_by is None
+
+
+def test_revoke_stops_the_key_on_its_next_request(api_client, workspace):
+    target = ApiKeyFactory(workspace=workspace)
+    assert bearer(target.secret).get("/v1/me").status_code == 200
+
+    response = api_client.post(f"{URL}/{target.public_id}/revoke")
+
+    assert response.status_code == 200
+    assert response.json()["data"]["status"] == "revoked"
+    refused = bearer(target.secret).get("/v1/me")
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "revoked_key"
+
+
+def test_a_key_can_revoke_itself(api_client):
+    response = api_client.post(f"{URL}/{api_client.api_key.public_id}/revoke")
+
+    assert response.status_code == 200
+    assert api_client.get("/v1/me").json()["error"]["code"] == "revoked_key"
+
+
+def test_roll_keeps_the_old_key_for_the_grace_period_then_stops_it(api_client, workspace):
+    start = timezone.now()
+    old = ApiKeyFactory(workspace=workspace, name="CRM sync", scopes=["conversations:read"])
+
+    with time_machine.travel(start, tick=False):
+        response = api_client.post(f"{URL}/{old.public_id}/roll", {"gracePeriodSeconds": 3600})
+    new = response.json()["data"]
+
+    assert response.status_code == 201
+    assert (new["name"], new["scopes"]) == ("CRM sync", ["conversations:read"])
+    assert new["key"] != old.secret
+    with time_machine.travel(start + timedelta(minutes=59), tick=False):
+        assert bearer(old.secret).get("/v1/me").status_code == 200
+        assert bearer(new["key"]).get("/v1/me").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        expired = bearer(old.secret).get("/v1/me")
+        assert expired.status_code == 401
+        assert expired.json()["error"]["code"] == "expired_key"
+        assert bearer(new["key"]).get("/v1/me").status_code == 200
+    listed = {item["id"]: item for item in api_client.get(URL, {"limit": 100}).json()["data"]}
+    assert listed[old.public_id]["replacedBy"] == new["id"]
+
+
+def test_the_default_grace_period_is_24_hours(api_client, workspace):
+    start = timezone.now()
+    old = ApiKeyFactory(workspace=workspace)
+
+    with time_machine.travel(start, tick=False):
+        api_client.post(f"{URL}/{old.public_id}/roll")
+    with time_machine.travel(start + timedelta(hours=23, minutes=59), tick=False):
+        assert bearer(old.secret).get("/v1/me").status_code == 200
+    with time_machine.travel(start + timedelta(hours=24, seconds=1), tick=False):
+        assert bearer(old.secret).get("/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize("grace", [-1, 31 * 86400, "a day"])
+def test_a_bad_grace_period_is_a_400_and_rolls_nothing(api_client, workspace, grace):
+    old = ApiKeyFactory(workspace=workspace)
+
+    response = api_client.post(f"{URL}/{old.public_id}/roll", {"gracePeriodSeconds": grace})
+
+    assert response.status_code == 400
+    assert "gracePeriodSeconds" in response.json()["error"]["fields"]
+    assert ApiKey.objects.filter(workspace=workspace).count() == 2
+
+
+def test_a_revoked_or_already_rolled_key_does_not_roll(api_client, workspace):
+    revoked = ApiKeyFactory(workspace=workspace, revoked_at=timezone.now())
+    rolled = ApiKeyFactory(workspace=workspace)
+    assert api_client.post(f"{URL}/{rolled.public_id}/roll").status_code == 201
+
+    for target in (revoked, rolled):
+        response = api_client.post(f"{URL}/{target.public_id}/roll")
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "validation_error"
+    assert ApiKey.objects.filter(workspace=workspace).count() == 4
+
+
+def test_last_used_is_kept_within_a_minute_without_a_write_per_request(
+    workspace, django_assert_num_queries
+):
+    api_key = ApiKeyFactory(workspace=workspace)
+    client = bearer(api_key.secret)
+    start = timezone.now().replace(microsecond=0)
+
+    with time_machine.travel(start, tick=False):
+        client.get("/v1/me")
+    api_key.refresh_from_db()
+    assert api_key.last_used_at == start
+
+    # The key lookup is the only query: no write.
+    with time_machine.travel(start + timedelta(seconds=30), tick=False), \
+            django_assert_num_queries(1):
+        client.get("/v1/me")
+    api_key.refresh_from_db()
+    assert api_key.last_used_at == start
+
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        client.get("/v1/me")
+    api_key.refresh_from_db()
+    assert api_key.last_used_at == start + timedelta(seconds=61)
+
+
+def test_failed_requests_do_not_count_as_use(workspace):
+    api_key = ApiKeyFactory(workspace=workspace, revoked_at=timezone.now())
+
+    bearer(api_key.secret).get("/v1/me")
+
+    api_key.refresh_from_db()
+    assert api_key.last_used_at is None
+
+
+def test_me_needs_no_particular_scope(make_api_client, workspace):
+    response = make_api_client(workspace, scopes=[]).get("/v1/me")
+
+    assert response.status_code == 200
+    assert response.json()["data"]["scopes"] == []

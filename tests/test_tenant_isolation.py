@@ -1,0 +1,96 @@
+"""Every endpoint, called with another workspace's ids, answers 404 and changes nothing.
+
+The caller holds an all-scopes key of workspace A; the objects belong to workspace B.
+To add an endpoint: add a `Case` to CASES with a `make` that creates B's object (returning
+its public id), the request(s) to try, and a `unchanged` check on B's object afterwards.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from apikeys.models import ApiKey
+from tests.factories import ApiKeyFactory
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    make: Callable  # (other_workspace) -> the object of B
+    requests: list[tuple[str, str, dict]]  # (method, url with {id}, body)
+    unchanged: Callable = field(default=lambda obj: True)  # (obj) -> bool, after the requests
+
+
+def _api_key_untouched(api_key: ApiKey) -> bool:
+    api_key.refresh_from_db()
+    return (api_key.revoked_at, api_key.replaced_by_id, api_key.expires_at) == (None, None, None)
+
+
+CASES = [
+    Case(
+        name="api-keys",
+        make=lambda ws: ApiKeyFactory(workspace=ws, name="B's key"),
+        requests=[
+            ("get", "/v1/api-keys/{id}", {}),
+            ("post", "/v1/api-keys/{id}/revoke", {}),
+            ("post", "/v1/api-keys/{id}/roll", {"gracePeriodSeconds": 0}),
+        ],
+        unchanged=_api_key_untouched,
+    ),
+]
+
+# Lists: (url, how an item of B would show) — B's rows must never appear.
+LISTS = [
+    ("/v1/api-keys", lambda ws: ApiKeyFactory(workspace=ws, name="B's listed key").public_id),
+]
+
+# Every endpoint, for the tenantId check: (method, url).
+TENANT_ID_ENDPOINTS = [
+    ("get", "/v1/me"),
+    ("get", "/v1/api-keys"),
+    ("post", "/v1/api-keys"),
+]
+
+
+@pytest.mark.parametrize(
+    "case,method,url,body",
+    [(case, *request) for case in CASES for request in case.requests],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_another_workspaces_object_is_not_found(api_client, other_workspace, case, method, url,
+                                                  body):
+    theirs = case.make(other_workspace)
+
+    response = getattr(api_client, method)(url.format(id=theirs.public_id), body)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert "B's" not in response.content.decode()
+    assert case.unchanged(theirs)
+
+
+@pytest.mark.parametrize("url,make", LISTS, ids=[url for url, _ in LISTS])
+def test_lists_never_show_another_workspaces_rows(api_client, other_workspace, url, make):
+    their_id = make(other_workspace)
+
+    response = api_client.get(url, {"limit": 100})
+
+    assert response.status_code == 200
+    assert their_id not in response.content.decode()
+
+
+@pytest.mark.parametrize("method,url", TENANT_ID_ENDPOINTS)
+def test_naming_another_workspace_as_tenant_is_refused(api_client, other_workspace, method, url):
+    response = getattr(api_client, method)(
+        f"{url}?tenantId={other_workspace.public_id}", {"tenantId": other_workspace.public_id}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "tenant_mismatch"
+
+
+def test_me_names_the_keys_workspace_only(api_client, workspace, other_workspace):
+    body = api_client.get("/v1/me").json()["data"]
+
+    assert body["workspaceId"] == workspace.public_id
+    assert other_workspace.public_id not in str(body)
