@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from apikeys.models import ApiKey
-from tests.factories import ApiKeyFactory
+from integrations.crm.models import CrmConnection
+from tests.factories import ApiKeyFactory, CrmConnectionFactory
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,34 @@ CASES = [
     ),
 ]
 
+def _crm_connection_untouched(connection: CrmConnection) -> bool:
+    connection = CrmConnection.objects.filter(pk=connection.pk).first()
+    return (
+        connection is not None and connection.status == "connected"
+        and connection.name == "B's CRM" and connection.events == ["conversation.ended"]
+        and list(connection.field_mappings.values_list("target_field", flat=True)) == ["Subject"]
+    )
+
+
+CASES.append(Case(
+    name="integrations-crm",
+    make=lambda ws: CrmConnectionFactory(workspace=ws, name="B's CRM"),
+    requests=[
+        ("get", "/v1/integrations/crm/{id}", {}),
+        ("patch", "/v1/integrations/crm/{id}", {"name": "Mine now"}),
+        ("delete", "/v1/integrations/crm/{id}", {}),
+        ("put", "/v1/integrations/crm/{id}/field-mappings", {"fieldMappings": []}),
+        ("post", "/v1/integrations/crm/{id}/test", {}),
+        ("post", "/v1/integrations/crm/{id}/disconnect", {}),
+        ("post", "/v1/integrations/crm/{id}/reconnect", {}),
+    ],
+    unchanged=_crm_connection_untouched,
+))
+
 # Lists: (url, how an item of B would show) — B's rows must never appear.
 LISTS = [
     ("/v1/api-keys", lambda ws: ApiKeyFactory(workspace=ws, name="B's listed key").public_id),
+    ("/v1/integrations/crm", lambda ws: CrmConnectionFactory(workspace=ws).public_id),
 ]
 
 # Every endpoint, for the tenantId check: (method, url).
@@ -49,6 +75,8 @@ TENANT_ID_ENDPOINTS = [
     ("get", "/v1/me"),
     ("get", "/v1/api-keys"),
     ("post", "/v1/api-keys"),
+    ("get", "/v1/integrations/crm"),
+    ("post", "/v1/integrations/crm"),
 ]
 
 
