@@ -128,7 +128,7 @@ class ConnectionForm(forms.ModelForm):
 @admin.register(CrmConnection)
 class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "provider_label", "workspace", "status", "target_object",
-                    "last_synced_at", "last_error_short")
+                    "last_success_at", "last_error_short")
     list_filter = ("provider", "status")
     search_fields = ("name", "public_id")
     actions = ["test_connection", "disconnect", "reconnect"]
@@ -160,14 +160,16 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         ]
         if obj is not None:
             fieldsets.insert(1, ("Status", {"fields": [
-                "status", "last_error", "last_error_at", "last_synced_at"]}))
+                "status", "last_error", "last_error_at", "last_success_at", "failing_since",
+                "active", "disabled_reason"]}))
             fieldsets.append(("Sync log", {"fields": ["sync_log"]}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        return ("status", "last_error", "last_error_at", "last_synced_at", "sync_log")
+        return ("status", "last_error", "last_error_at", "last_success_at", "failing_since",
+                "active", "disabled_reason", "sync_log")
 
     def get_inlines(self, request, obj):
         # A new connection starts with its provider's default mapping, edited afterwards.

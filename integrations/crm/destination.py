@@ -69,6 +69,17 @@ class CrmDestination:
         return [results[i] for i in range(len(deliveries))]
 
     @classmethod
+    def state(cls, destination_id: int) -> str:
+        """"gone" once deleted; "paused" while disconnected or switched off (its deliveries
+        wait and resume on Reconnect); else "active"."""
+        row = CrmConnection.objects.filter(pk=destination_id).values("status", "active").first()
+        if row is None:
+            return "gone"
+        if not row["active"] or row["status"] == CrmConnection.Status.DISCONNECTED:
+            return "paused"
+        return "active"
+
+    @classmethod
     def on_success(cls, destination_id: int) -> None:
         services.crm_connection_record_success(connection_id=destination_id)
 

@@ -38,8 +38,22 @@ class CrmConnection(models.Model):
     )
     last_error = models.TextField(blank=True, help_text="What went wrong the last time.")
     last_error_at = models.DateTimeField(null=True, blank=True, help_text="When it went wrong.")
-    last_synced_at = models.DateTimeField(
+    last_success_at = models.DateTimeField(
         null=True, blank=True, help_text="When a record was last written to the CRM."
+    )
+    # Delivery health, kept by the delivery pipeline as for every destination.
+    active = models.BooleanField(
+        default=True,
+        help_text="Records are sent only while active; the pipeline switches it off after "
+        "days of failures. Reconnect to switch it back on.",
+    )
+    disabled_reason = models.CharField(
+        max_length=300, blank=True, default="",
+        help_text="Why it was switched off automatically.",
+    )
+    failing_since = models.DateTimeField(
+        null=True, blank=True,
+        help_text="The first failure since the last success; empty while healthy.",
     )
     events = models.JSONField(
         default=default_events,

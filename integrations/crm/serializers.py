@@ -24,7 +24,7 @@ class CrmConnectionSerializer(serializers.ModelSerializer):
         model = CrmConnection
         fields = [
             "id", "provider", "name", "status", "last_error", "last_error_at",
-            "last_synced_at", "events", "target_object", "credentials", "field_mappings",
+            "last_success_at", "active", "disabled_reason", "events", "target_object", "credentials", "field_mappings",
             "created_at", "updated_at",
         ]
 

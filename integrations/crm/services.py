@@ -300,6 +300,10 @@ def crm_connection_reconnect(
     connection.credentials = cleaned
     connection.status = CrmConnection.Status.CONNECTED
     connection.last_error = ""
+    # A connection the pipeline switched off after days of failures starts afresh.
+    connection.active = True
+    connection.disabled_reason = ""
+    connection.failing_since = None
     connection.save()
     return connection
 
@@ -308,7 +312,10 @@ def crm_connection_reconnect(
 def crm_connection_record_failure(*, connection_id: int, error) -> None:
     """Remember what went wrong; refused credentials or mapping put it in `error`."""
     message = getattr(error, "message", None) or str(error)
-    updates = {"last_error": message[:2000], "last_error_at": timezone.now()}
+    now = timezone.now()
+    CrmConnection.objects.filter(pk=connection_id, failing_since__isnull=True).update(
+        failing_since=now)
+    updates = {"last_error": message[:2000], "last_error_at": now}
     if isinstance(error, CrmAuthError | CrmConfigError):
         updates["status"] = CrmConnection.Status.ERROR
     CrmConnection.objects.filter(pk=connection_id).exclude(
@@ -322,7 +329,8 @@ def crm_connection_record_failure(*, connection_id: int, error) -> None:
 def crm_connection_record_success(*, connection_id: int) -> None:
     CrmConnection.objects.filter(pk=connection_id).exclude(
         status=CrmConnection.Status.DISCONNECTED
-    ).update(status=CrmConnection.Status.CONNECTED, last_synced_at=timezone.now())
+    ).update(status=CrmConnection.Status.CONNECTED, last_success_at=timezone.now(),
+             failing_since=None)
 
 
 # --- sync ---------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def test_success_clears_the_error_state(salesforce, salesforce_connection):
 
     salesforce_connection.refresh_from_db()
     assert salesforce_connection.status == CrmConnection.Status.CONNECTED
-    assert salesforce_connection.last_synced_at is not None
+    assert salesforce_connection.last_success_at is not None
 
 
 def test_a_disconnected_connection_is_not_pushed(hubspot, hubspot_connection):
@@ -93,3 +93,26 @@ def test_a_disconnected_connection_is_not_pushed(hubspot, hubspot_connection):
 
     assert not result.ok and "disconnected" in result.error
     assert hubspot.objects["notes"] == {}
+
+
+def test_state_follows_the_connection(hubspot, hubspot_connection):
+    assert CrmDestination.state(hubspot_connection.pk) == "active"
+
+    crm_connection_disconnect(connection=hubspot_connection)
+    assert CrmDestination.state(hubspot_connection.pk) == "paused"
+
+    pk = hubspot_connection.pk
+    hubspot_connection.delete()
+    assert CrmDestination.state(pk) == "gone"
+
+
+def test_failures_start_a_failing_period_that_a_success_ends(hubspot, hubspot_connection):
+    CrmDestination.on_failure(hubspot_connection.pk, "HubSpot failed (503)")
+    hubspot_connection.refresh_from_db()
+    assert hubspot_connection.failing_since is not None
+    assert hubspot_connection.last_error == "HubSpot failed (503)"
+    assert hubspot_connection.status == "connected"  # an outage is not a credentials problem
+
+    CrmDestination.on_success(hubspot_connection.pk)
+    hubspot_connection.refresh_from_db()
+    assert hubspot_connection.failing_since is None
