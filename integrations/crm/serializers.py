@@ -24,8 +24,8 @@ class CrmConnectionSerializer(serializers.ModelSerializer):
         model = CrmConnection
         fields = [
             "id", "provider", "name", "status", "last_error", "last_error_at",
-            "last_success_at", "active", "disabled_reason", "events", "target_object", "credentials", "field_mappings",
-            "created_at", "updated_at",
+            "last_success_at", "active", "disabled_reason", "events", "target_object",
+            "credentials", "field_mappings", "created_at", "updated_at",
         ]
 
     def get_credentials(self, connection) -> dict:

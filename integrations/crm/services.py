@@ -14,7 +14,6 @@ from integrations.crm.providers.base import (
     CrmConfigError,
     CrmError,
     CrmProvider,
-    CrmUnavailable,
     PushResult,
 )
 from integrations.crm.records import CrmRecord, record_build, record_from_values
@@ -313,17 +312,12 @@ def crm_connection_record_failure(*, connection_id: int, error) -> None:
     """Remember what went wrong; refused credentials or mapping put it in `error`."""
     message = getattr(error, "message", None) or str(error)
     now = timezone.now()
-    CrmConnection.objects.filter(pk=connection_id, failing_since__isnull=True).update(
-        failing_since=now)
-    updates = {"last_error": message[:2000], "last_error_at": now}
+    rows = CrmConnection.objects.filter(pk=connection_id)
+    rows.filter(failing_since__isnull=True).update(failing_since=now)
+    rows.update(last_error=message[:2000], last_error_at=now)
     if isinstance(error, CrmAuthError | CrmConfigError):
-        updates["status"] = CrmConnection.Status.ERROR
-    CrmConnection.objects.filter(pk=connection_id).exclude(
-        status=CrmConnection.Status.DISCONNECTED
-    ).update(**updates)
-    CrmConnection.objects.filter(pk=connection_id, status=CrmConnection.Status.DISCONNECTED).update(
-        last_error=updates["last_error"], last_error_at=updates["last_error_at"]
-    )
+        rows.exclude(status=CrmConnection.Status.DISCONNECTED).update(
+            status=CrmConnection.Status.ERROR)
 
 
 def crm_connection_record_success(*, connection_id: int) -> None:
@@ -348,7 +342,5 @@ def crm_records_push(*, connection: CrmConnection, payloads: list[dict]) -> list
             results.extend(provider.push(batch))
         except (CrmAuthError, CrmConfigError) as error:
             crm_connection_record_failure(connection_id=connection.pk, error=error)
-            raise
-        except CrmUnavailable:
             raise
     return results

@@ -139,6 +139,7 @@ class HubSpotProvider(CrmProvider):
     def push(self, records: list) -> list[PushResult]:
         if self._object_type == "contacts":
             return [self._upsert_contact(record) for record in records]
+        self._contacts: dict[str, str] = {}  # email → contact id, within this push
         inputs = [self._input(record) for record in records]
         timeout = self.session.timeout
         if len(inputs) == 1:
@@ -166,7 +167,9 @@ class HubSpotProvider(CrmProvider):
         properties = _properties(record)
         associations = []
         if record.email and self._object_type in ASSOCIATION_TO_CONTACT:
-            contact_id = self._contact_id(record)
+            if record.email not in self._contacts:
+                self._contacts[record.email] = self._contact_id(record)
+            contact_id = self._contacts[record.email]
             associations.append(PublicAssociationsForObject(
                 to=PublicObjectId(id=contact_id),
                 types=[AssociationSpec(

@@ -103,3 +103,13 @@ def test_a_revoked_token_puts_the_connection_in_error(hubspot, hubspot_connectio
     hubspot_connection.refresh_from_db()
     assert hubspot_connection.status == CrmConnection.Status.ERROR
     assert "Create a new token for the private app" in hubspot_connection.last_error
+
+
+def test_a_batch_looks_each_contact_up_once(hubspot, hubspot_connection):
+    results = crm_records_push(connection=hubspot_connection,
+                               payloads=[message_sent(f"conv_{i}", user=JANE) for i in range(3)])
+
+    (contact_id,) = hubspot.objects["contacts"]
+    assert [hubspot.objects["notes"][r.record_id]["associations"][0]["to"]["id"]
+            for r in results] == [contact_id] * 3
+    assert len([p for p in hubspot.paths("POST") if p.endswith("/contacts/search")]) == 1
