@@ -3,9 +3,10 @@ Test connection / Disconnect / Reconnect, and the sync log. Secrets are never sh
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from integrations.crm import services
@@ -90,7 +91,8 @@ class ConnectionForm(forms.ModelForm):
                 help_text = f"{help_text} Stored; leave blank to keep it."
             self.fields[f"credential_{field.name}"] = forms.CharField(
                 label=field.label, required=adding or not field.secret, help_text=help_text,
-                widget=forms.PasswordInput(render_value=False) if field.secret else None,
+                widget=(forms.PasswordInput(render_value=False, attrs={"size": 60})
+                        if field.secret else forms.TextInput(attrs={"size": 60})),
                 initial=None if field.secret else (self.instance.credentials or {}).get(
                     field.name),
             )
@@ -119,6 +121,7 @@ class ConnectionForm(forms.ModelForm):
                 provider=self.provider_key, credentials=self.credentials(),
                 target_object=data.get("target_object", ""),
                 stored=None if self.instance.pk is None else self.instance.credentials,
+                stored_target=None if self.instance.pk is None else self.instance.target_object,
             )
         except services.CrmInputError as error:
             raise ValidationError(error.message) from None
@@ -191,6 +194,12 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
                          "title": f"Connect {provider_class(self._provider_key(request)).label}"}
         return super().add_view(request, form_url, extra_context)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "crm_operations": [
+            ("test", "Test connection"), ("disconnect", "Disconnect"), ("reconnect", "Reconnect"),
+        ]}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         if not change:
             workspace = form.cleaned_data["workspace"]
@@ -240,6 +249,29 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
             "<table><thead><tr><th>When</th><th>Event</th><th>Status</th><th>Attempts</th>"
             "<th>Last error</th></tr></thead><tbody>{}</tbody></table>", rows,
         )
+
+    # --- buttons on the change page (the same operations as the list's actions) -----------
+    def get_urls(self):
+        button = self.admin_site.admin_view
+        return [
+            path("<int:pk>/operations/<str:operation>/", button(self.operation_view),
+                 name="crm_crmconnection_operation"),
+            *super().get_urls(),
+        ]
+
+    def operation_view(self, request, pk, operation):
+        operations = {"test": self.test_connection, "disconnect": self.disconnect,
+                      "reconnect": self.reconnect}
+        if operation not in operations:
+            raise Http404("No such operation.")
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        queryset = self.get_queryset(request).filter(pk=pk)
+        connection = queryset.first()
+        if connection is None or not self.has_change_permission(request, connection):
+            raise Http404("No CRM connection with that id.")
+        operations[operation](request, queryset)
+        return redirect("admin:crm_crmconnection_change", connection.pk)
 
     # --- actions -----------------------------------------------------------------------------
     def _editable_selection(self, request, queryset):

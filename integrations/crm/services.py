@@ -192,16 +192,19 @@ def crm_connection_connect(
 
 
 def crm_connection_check(
-    *, provider: str, credentials: dict, target_object: str = "", stored: dict | None = None
+    *, provider: str, credentials: dict, target_object: str = "", stored: dict | None = None,
+    stored_target: str | None = None,
 ) -> tuple[dict, str]:
     """Clean the credentials (blank values take `stored` ones) and the target object, and
-    ask the CRM whether they work. Returns them cleaned; raises CrmInputError."""
+    ask the CRM whether they work — unless both are what is stored already. Returns them
+    cleaned; raises CrmInputError."""
     provider_cls = crm_provider_get(provider=provider)
     merged = dict(stored or {})
     merged.update({k: v for k, v in (credentials or {}).items() if str(v or "").strip()})
     cleaned = crm_credentials_clean(provider_cls=provider_cls, credentials=merged)
     target = crm_target_object_clean(provider_cls=provider_cls, target_object=target_object)
-    _validate_with_crm(provider_cls(credentials=cleaned, target_object=target))
+    if (cleaned, target) != (stored, stored_target):
+        _validate_with_crm(provider_cls(credentials=cleaned, target_object=target))
     return cleaned, target
 
 

@@ -156,3 +156,43 @@ def test_another_workspaces_connection_is_not_found_nor_acted_on(
     assert ">T<" not in listing
     theirs.refresh_from_db()
     assert theirs.status == "connected"
+
+
+def test_the_change_page_has_a_test_connection_button(admin_client, hubspot, hubspot_connection):
+    page = admin_client.get(change_url(hubspot_connection)).content.decode()
+    button = reverse("admin:crm_crmconnection_operation", args=[hubspot_connection.pk, "test"])
+    assert f'action="{button}"' in page
+
+    response = admin_client.post(button, follow=True)
+
+    (record_id,) = hubspot.objects["notes"]
+    assert response.redirect_chain[-1][0] == change_url(hubspot_connection)
+    assert f"with id {record_id}" in response.content.decode()
+
+
+def test_buttons_refuse_get_and_another_workspaces_connection(admin_client, other_workspace,
+                                                              hubspot):
+    theirs = crm_connection_connect(workspace=other_workspace, provider="hubspot", name="T",
+                                    credentials={"access_token": hubspot.access_token})
+    url = reverse("admin:crm_crmconnection_operation", args=[theirs.pk, "disconnect"])
+
+    assert admin_client.get(url).status_code in (404, 405)
+    assert admin_client.post(url).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == "connected"
+
+
+def test_editing_only_the_mapping_does_not_call_the_crm(admin_client, hubspot,
+                                                        hubspot_connection):
+    calls_before = len(hubspot.requests)
+    hubspot.access_token = "pat-crm-down"  # the CRM would refuse any call now
+
+    response = admin_client.post(change_url(hubspot_connection), {
+        "name": "Marketing", "credential_access_token": "", "events": ["conversation.ended"],
+        "target_object": "note", "field_mappings-TOTAL_FORMS": 0,
+        "field_mappings-INITIAL_FORMS": 0, "field_mappings-MIN_NUM_FORMS": 0,
+        "field_mappings-MAX_NUM_FORMS": 1000,
+    })
+
+    assert response.status_code == 302
+    assert len(hubspot.requests) == calls_before
