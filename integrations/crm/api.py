@@ -11,9 +11,9 @@ from integrations.crm.providers.base import CrmError
 from integrations.crm.serializers import (
     ConnectSerializer,
     CrmConnectionSerializer,
+    CrmTestResultSerializer,
     FieldMappingsSerializer,
     ReconnectSerializer,
-    TestResultSerializer,
     UpdateSerializer,
 )
 from metachat.api.viewsets import WorkspaceScopedViewSet
@@ -119,7 +119,7 @@ class CrmConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
              mappings=[dict(m) for m in data["field_mappings"]])
         return self._show(connection)
 
-    @extend_schema(request=None, responses=TestResultSerializer)
+    @extend_schema(request=None, responses=CrmTestResultSerializer)
     @action(detail=True, methods=["post"])
     def test(self, request, id=None):
         """Create a clearly labelled test record in the CRM; answers with its id."""

@@ -89,6 +89,6 @@ class ReconnectSerializer(serializers.Serializer):
     )
 
 
-class TestResultSerializer(serializers.Serializer):
+class CrmTestResultSerializer(serializers.Serializer):
     record_id = serializers.CharField(help_text="The id the CRM gave the test record.")
     connection = CrmConnectionSerializer()
