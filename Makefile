@@ -24,9 +24,11 @@ run: export DEBUG := $(DEBUG)
 run: $(VENV)/.run-deps
 	$(BIN)/python manage.py migrate --noinput
 	@WS=$$($(BIN)/python manage.py setup_demo) && \
+	$(BIN)/python manage.py load_demo_knowledge_base $$WS && \
 	KEY=$$($(BIN)/python manage.py create_api_key $$WS --name "Demo key" --scopes all --replace) && \
 	echo "Demo API key:    $$KEY  (all scopes; a new one each run)" && \
 	echo "Try:             curl -H 'Authorization: Bearer $$KEY' http://127.0.0.1:$(PORT)/v1/me" && \
+	echo "Chat:            curl -H 'Authorization: Bearer $$KEY' -H 'Content-Type: application/json' -d '{\"message\": \"How long is shipping?\"}' http://127.0.0.1:$(PORT)/v1/chat" && \
 	echo "Admin:           http://127.0.0.1:$(PORT)/admin/" && \
 	echo "API docs:        http://127.0.0.1:$(PORT)/v1/docs/" && \
 	echo "Health:          http://127.0.0.1:$(PORT)/healthz"

@@ -18,5 +18,9 @@ BEAT_SCHEDULE = {
         "task": "metachat.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    "end-idle-conversations": {
+        "task": "conversations.tasks.end_idle_conversations",
+        "schedule": 60.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -151,6 +151,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Conversations: the answer engine and document limits ------------------------------------
+# A dotted path to a conversations.engine.base.AnswerEngine subclass.
+ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25AnswerEngine")
+# Largest document (written text or uploaded file) in bytes; larger ones are refused (413).
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # --- CRM integrations ----------------------------------------------------------------------
 # Seconds before any call to a CRM gives up; an extra CA bundle to trust (PEM) for CRMs
 # reached through a TLS-inspecting proxy.
@@ -215,7 +220,7 @@ REST_FRAMEWORK = {
         "metachat.api.renderers.EnvelopeBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "djangorestframework_camel_case.parser.CamelCaseJSONParser",
+        "metachat.api.parsers.JSONParser",
         "djangorestframework_camel_case.parser.CamelCaseFormParser",
         "djangorestframework_camel_case.parser.CamelCaseMultiPartParser",
     ],
@@ -250,14 +255,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
-    # Choice sets that share a field name get their own component names.
+    # Choice sets that share a field name get their own names in the schema.
     "ENUM_NAME_OVERRIDES": {
+        "DocumentSourceTypeEnum": "conversations.models.Document.SourceType",
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "ApiKeyStatusEnum": "apikeys.models.ApiKey.Status",
         "CrmConnectionStatusEnum": "integrations.crm.models.CrmConnection.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        "metachat.events.schema.add_event_payloads",
     ],
 }
 

@@ -63,6 +63,24 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
         return api_key
 
 
+class EndUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.EndUser"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user_id = factory.Sequence(lambda n: f"customer-{n}")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.Conversation"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    end_user = factory.SubFactory(
+        EndUserFactory, workspace=factory.SelfAttribute("..workspace")
+    )
+
 class CrmConnectionFactory(factory.django.DjangoModelFactory):
     """A Salesforce connection saved without asking a CRM (its instance is a closed
     loopback port, so nothing outside this machine is ever contacted)."""

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from apikeys.models import ApiKey
+from conversations.models import Conversation, Document
+from conversations.services import document_create
 from integrations.crm.models import CrmConnection
-from tests.factories import ApiKeyFactory, CrmConnectionFactory
+from tests.factories import ApiKeyFactory, ConversationFactory, CrmConnectionFactory
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,20 @@ def _api_key_untouched(api_key: ApiKey) -> bool:
     return (api_key.revoked_at, api_key.replaced_by_id, api_key.expires_at) == (None, None, None)
 
 
+def _their_document(ws, title="B's document") -> Document:
+    return document_create(workspace=ws, title=title, source_type="text",
+                           content="B's private notes.")
+
+
+def _conversation_untouched(conversation: Conversation) -> bool:
+    conversation.refresh_from_db()
+    return conversation.status == "open" and not conversation.messages.exists()
+
+
+def _document_still_there(document: Document) -> bool:
+    return Document.objects.filter(pk=document.pk).exists()
+
+
 CASES = [
     Case(
         name="api-keys",
@@ -37,6 +53,25 @@ CASES = [
             ("post", "/v1/api-keys/{id}/roll", {"gracePeriodSeconds": 0}),
         ],
         unchanged=_api_key_untouched,
+    ),
+    Case(
+        name="conversations",
+        make=lambda ws: ConversationFactory(workspace=ws),
+        requests=[
+            ("get", "/v1/conversations/{id}", {}),
+            ("post", "/v1/conversations/{id}/end", {}),
+            ("post", "/v1/chat", {"message": "Hello?", "conversationId": "{id}"}),
+        ],
+        unchanged=_conversation_untouched,
+    ),
+    Case(
+        name="documents",
+        make=_their_document,
+        requests=[
+            ("get", "/v1/documents/{id}", {}),
+            ("delete", "/v1/documents/{id}", {}),
+        ],
+        unchanged=_document_still_there,
     ),
 ]
 
@@ -67,6 +102,8 @@ CASES.append(Case(
 # Lists: (url, how an item of B would show) — B's rows must never appear.
 LISTS = [
     ("/v1/api-keys", lambda ws: ApiKeyFactory(workspace=ws, name="B's listed key").public_id),
+    ("/v1/conversations", lambda ws: ConversationFactory(workspace=ws).public_id),
+    ("/v1/documents", lambda ws: _their_document(ws, "B's listed document").public_id),
     ("/v1/integrations/crm", lambda ws: CrmConnectionFactory(workspace=ws).public_id),
 ]
 
@@ -75,6 +112,11 @@ TENANT_ID_ENDPOINTS = [
     ("get", "/v1/me"),
     ("get", "/v1/api-keys"),
     ("post", "/v1/api-keys"),
+    ("post", "/v1/chat"),
+    ("post", "/v1/sessions"),
+    ("get", "/v1/conversations"),
+    ("get", "/v1/documents"),
+    ("post", "/v1/documents"),
     ("get", "/v1/integrations/crm"),
     ("post", "/v1/integrations/crm"),
 ]
@@ -89,7 +131,9 @@ def test_another_workspaces_object_is_not_found(api_client, other_workspace, cas
                                                   body):
     theirs = case.make(other_workspace)
 
-    response = getattr(api_client, method)(url.format(id=theirs.public_id), body)
+    body = {key: value.format(id=theirs.public_id) if isinstance(value, str) else value
+            for key, value in body.items()}
+    response = getattr(api_client, method)(url.format(id=theirs.public_id), body, format="json")
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"

@@ -33,7 +33,8 @@ class WorkspaceScopedViewSet(viewsets.GenericViewSet):
     def get_object(self):
         queryset = self.filter_queryset(self.get_queryset())
         lookup = self.kwargs[self.lookup_url_kwarg]
-        obj = queryset.filter(**{self.lookup_field: lookup}).first()
+        # A NUL can never be in an id, and PostgreSQL refuses it in a query: not found.
+        obj = None if "\x00" in lookup else queryset.filter(**{self.lookup_field: lookup}).first()
         if obj is None:
             raise NotFound(f"No {queryset.model._meta.verbose_name} with id {lookup!r}.")
         self.check_object_permissions(self.request, obj)

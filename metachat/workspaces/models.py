@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from metachat.ids import PublicIdField
@@ -21,6 +22,17 @@ class Workspace(models.Model):
         default="UTC",
         validators=[validate_timezone],
         help_text="IANA time zone for schedules and reports, e.g. Europe/Paris.",
+    )
+    escalation_threshold = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="The chatbot hands a conversation to a person when its answer's confidence "
+        "is below this (0 to 1).",
+    )
+    idle_timeout_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text="A conversation with no message for this many minutes ends by itself.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

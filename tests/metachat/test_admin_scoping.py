@@ -97,12 +97,15 @@ def test_viewers_read_but_cannot_change(client, workspace):
 
 def test_an_owner_can_change_their_own_workspace(client_a, workspace):
     response = client_a.post(change_url(workspace), {"name": "Acme Inc", "timezone": "Europe/Paris",
+                                                      "escalation_threshold": 0.6,
+                                                      "idle_timeout_minutes": 15,
                                                       "memberships-TOTAL_FORMS": 0,
                                                       "memberships-INITIAL_FORMS": 0})
 
     workspace.refresh_from_db()
     assert response.status_code == 302
     assert (workspace.name, workspace.timezone) == ("Acme Inc", "Europe/Paris")
+    assert (workspace.escalation_threshold, workspace.idle_timeout_minutes) == (0.6, 15)
 
 
 def test_staff_without_membership_sees_nothing(client, db, workspace):
