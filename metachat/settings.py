@@ -156,6 +156,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25AnswerEngine")
 # Largest document (written text or uploaded file) in bytes; larger ones are refused (413).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+
 # --- CRM integrations ----------------------------------------------------------------------
 # Seconds before any call to a CRM gives up; an extra CA bundle to trust (PEM) for CRMs
 # reached through a TLS-inspecting proxy.

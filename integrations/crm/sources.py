@@ -36,13 +36,39 @@ class ConversationDetails:
     transcript: str = ""
 
 
-def conversation_details(*, workspace, conversation_id: str) -> ConversationDetails:
-    """The conversation's user and transcript, looked up in the conversations app.
+TRANSCRIPT_MAX_CHARS = 30_000  # under Salesforce's 32k long-text fields
 
-    The conversations models are not part of this code base yet, so events are the only
-    source for now and this returns nothing extra; it is the one place to fill in.
-    """
-    return ConversationDetails()
+
+def conversation_details(*, workspace, conversation_id: str) -> ConversationDetails:
+    """The conversation's user, last exchange and transcript (latest messages kept when it
+    is longer than TRANSCRIPT_MAX_CHARS); empty for an unknown or another workspace's id."""
+    from conversations.models import Message
+    from conversations.selectors import conversation_for_workspace
+
+    conversation = conversation_for_workspace(workspace=workspace, conversation_id=conversation_id)
+    if conversation is None:
+        return ConversationDetails()
+    messages = list(
+        Message.objects.filter(workspace_id=conversation.workspace_id, conversation=conversation)
+        .order_by("created_at", "pk").values_list("role", "text", "confidence")
+    )
+    lines = [
+        f"{'User' if role == Message.Role.USER else 'Bot'}: {text}"
+        for role, text, _ in messages
+    ]
+    transcript = "\n".join(lines)
+    if len(transcript) > TRANSCRIPT_MAX_CHARS:
+        transcript = "…" + transcript[-(TRANSCRIPT_MAX_CHARS - 1):]
+    last_user = next((m for m in reversed(messages) if m[0] == Message.Role.USER), None)
+    last_bot = next((m for m in reversed(messages) if m[0] == Message.Role.BOT), None)
+    return ConversationDetails(
+        user_name=conversation.end_user.name,
+        user_email=conversation.end_user.email,
+        user_message=last_user[1] if last_user else "",
+        bot_response=last_bot[1] if last_bot else "",
+        confidence=last_bot[2] if last_bot else None,
+        transcript=transcript,
+    )
 
 
 def source_values(*, workspace, payload: dict) -> dict:
