@@ -196,3 +196,21 @@ def test_editing_only_the_mapping_does_not_call_the_crm(admin_client, hubspot,
 
     assert response.status_code == 302
     assert len(hubspot.requests) == calls_before
+
+
+def test_a_target_field_mapped_twice_is_a_form_error_not_a_crash(admin_client,
+                                                                 hubspot_connection):
+    row = {"source_field": "confidence", "target_field": "score", "fixed_value": "",
+           "transform": "", "position": 1}
+    data = {"name": "Marketing", "credential_access_token": "", "events": ["conversation.ended"],
+            "target_object": "note", "field_mappings-TOTAL_FORMS": 2,
+            "field_mappings-INITIAL_FORMS": 0, "field_mappings-MIN_NUM_FORMS": 0,
+            "field_mappings-MAX_NUM_FORMS": 1000}
+    for i in range(2):
+        data.update({f"field_mappings-{i}-{k}": v for k, v in row.items()})
+
+    response = admin_client.post(change_url(hubspot_connection), data)
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate" in response.content.decode()
+    assert not hubspot_connection.field_mappings.filter(target_field="score").exists()
