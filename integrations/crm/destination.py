@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from integrations.crm import selectors, services
 from integrations.crm.models import CrmConnection
-from integrations.crm.providers import providers
 from integrations.crm.providers.base import CrmError, CrmRateLimited
 
 logger = logging.getLogger(__name__)
@@ -45,9 +44,11 @@ class CrmDestination:
     """What the pipeline calls; stateless, so usable as a class or an instance."""
 
     kind = KIND
-    # The largest batch any provider takes (Salesforce's 200); each push is split further
-    # to the provider's own size.
-    max_batch = max(cls.max_batch for cls in providers().values())
+    # Deliveries waiting for one connection go out together, split into the provider's own
+    # batches (Salesforce 200 a call, HubSpot 100, others one by one). Kept small so that one
+    # send, even to a CRM that takes one record a call, ends well within the pipeline's
+    # delivery lease (WEBHOOK_DELIVERY_LEASE, 30 s) and is never handed to a second worker.
+    max_batch = 20
 
     @classmethod
     def subscribers(cls, event) -> list[int]:
