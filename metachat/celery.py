@@ -18,6 +18,12 @@ BEAT_SCHEDULE = {
         "task": "metachat.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Due retries, deliveries whose worker died, events whose wake-up was lost.
+    "sweep-deliveries": {
+        "task": "integrations.tasks.sweep_deliveries",
+        "schedule": 2.0,
+        "options": {"expires": 10},  # a sweep nobody ran in time is replaced by the next
+    },
     "end-idle-conversations": {
         "task": "conversations.tasks.end_idle_conversations",
         "schedule": 60.0,

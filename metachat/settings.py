@@ -5,6 +5,7 @@ Celery broker under `var/`, and a development secret key generated once and kept
 """
 import hashlib
 import hmac
+import os
 import secrets
 from pathlib import Path
 
@@ -105,6 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests run a Celery worker beside the test thread (and in another process): a shared
+    # in-memory database fails concurrent writers at once ("table is locked"), a file waits.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -133,7 +137,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
         "store_processed": False,
+        "control_folder": str(VAR_DIR / "broker-control"),  # not ./control in the working dir
     }
+elif CELERY_BROKER_URL.startswith("memory"):  # tests: wake the in-process worker promptly
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
 elif CELERY_BROKER_URL.startswith("redis"):
     # A message not acknowledged within this time is handed to another worker: longer
     # than any task runs, so a slow task is never run twice because of it.
@@ -151,6 +158,28 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Deliveries (webhooks, CRMs) run on their own queue so a slow endpoint never holds up other
+# work; every worker started by the Procfile and docker-compose consumes it.
+CELERY_TASK_ROUTES = {"integrations.tasks.deliver": {"queue": "deliveries"}}
+
+# --- Webhooks and the delivery pipeline (integrations/delivery) -------------------------------
+# Seconds before each attempt: the first at once, then retries (Standard Webhooks' schedule).
+WEBHOOK_RETRY_SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+WEBHOOK_RETRY_JITTER = 0.1  # each wait is stretched by up to this fraction, at random
+WEBHOOK_RETRY_AFTER_MAX = 86400  # a receiver's Retry-After is honoured up to a day
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)  # seconds, connect and read
+# A worker holds a delivery this long while sending it; if it dies, the sweeper hands the
+# delivery to another worker after this. Longer than WEBHOOK_TIMEOUT.
+WEBHOOK_DELIVERY_LEASE = env.float("WEBHOOK_DELIVERY_LEASE", default=WEBHOOK_TIMEOUT + 20)
+# A delivery the sweeper queued is queued again after this if no worker took it.
+WEBHOOK_REQUEUE_AFTER = env.float("WEBHOOK_REQUEUE_AFTER", default=60.0)
+WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION = 4  # concurrent sends to one webhook or connection
+WEBHOOK_DRAIN_MAX = 50  # due deliveries to one destination a worker sends in a row
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5) * 86400  # seconds
+WEBHOOK_SECRET_OVERLAP = 24 * 3600  # a rotated-out signing secret keeps signing this long
+# Loopback targets (127.0.0.0/8, ::1) are refused in production; development may allow them.
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
+WEBHOOK_USER_AGENT = "MetaChat-Webhooks/1.0"
 # --- Conversations: the answer engine and document limits ------------------------------------
 # A dotted path to a conversations.engine.base.AnswerEngine subclass.
 ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25AnswerEngine")

@@ -13,6 +13,7 @@ admin.site.index_title = "Workspaces and integrations"
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include("integrations.urls")),
     path("", include("apikeys.urls")),
     path("", include("conversations.urls")),
     path("", include("integrations.crm.urls")),

@@ -1,4 +1,6 @@
 """Fixtures shared by the whole suite."""
+import contextlib
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from rest_framework.test import APIClient
@@ -54,7 +56,74 @@ def celery_worker(transactional_db):
 
     Tests that use it see only committed data, hence the transactional database.
     """
+    _purge_queues()
     with start_worker(
-        celery_app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10
+        celery_app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=10,
+        queues=["celery", "deliveries"],
     ) as worker:
         yield worker
+
+
+def _purge_queues():
+    """Drop wake-ups left in the broker by earlier tests (their rows are gone)."""
+    with celery_app.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in ("celery", "deliveries"):
+            # a queue that was never declared has nothing in it
+            with contextlib.suppress(Exception):
+                channel.queue_purge(queue)
+
+
+@pytest.fixture
+def connections_seen():
+    """Every socket.connect this test makes, seen through Python's audit hooks; a connect to
+    anything but loopback fails the test before it leaves the machine."""
+    from tests import netguard
+
+    with netguard.recording() as seen:
+        yield seen
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on 127.0.0.1 that records requests and answers as scripted."""
+    from tests.receivers import Receiver
+
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_receiver():
+    from tests.receivers import Receiver
+
+    servers = []
+
+    def make(**kwargs):
+        servers.append(Receiver(**kwargs).start())
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def beat(celery_worker):
+    """Stands in for celery beat: sends the delivery sweeper through the broker every 0.2 s."""
+    import threading
+
+    from integrations.tasks import sweep_deliveries
+
+    stop = threading.Event()
+
+    def run():
+        while not stop.wait(0.2):
+            sweep_deliveries.apply_async(expires=1)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(5)

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from apikeys.scopes import SCOPES
+from integrations.models import Webhook
+from integrations.webhooks.signing import secret_generate
 from metachat.workspaces.models import Membership, Workspace
 
 
@@ -34,6 +36,18 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.OWNER
 
+
+class WebhookFactory(factory.django.DjangoModelFactory):
+    """A webhook; give it `url=receiver.url` to deliver to a local receiver."""
+
+    class Meta:
+        model = Webhook
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Webhook {n}")
+    url = "https://hooks.example.com/metachat"
+    events = factory.LazyFunction(lambda: ["*"])
+    secrets = factory.LazyFunction(lambda: [{"secret": secret_generate(), "expires_at": None}])
 
 class ApiKeyFactory(factory.django.DjangoModelFactory):
     """An API key made by the real service; the instance carries its plaintext as `.secret`.

@@ -13,7 +13,14 @@ from apikeys.models import ApiKey
 from conversations.models import Conversation, Document
 from conversations.services import document_create
 from integrations.crm.models import CrmConnection
-from tests.factories import ApiKeyFactory, ConversationFactory, CrmConnectionFactory
+from integrations.models import Delivery, Webhook
+from metachat.events.services import event_publish
+from tests.factories import (
+    ApiKeyFactory,
+    ConversationFactory,
+    CrmConnectionFactory,
+    WebhookFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,29 @@ def _conversation_untouched(conversation: Conversation) -> bool:
 
 def _document_still_there(document: Document) -> bool:
     return Document.objects.filter(pk=document.pk).exists()
+
+
+def _their_webhook(ws, name="B's webhook") -> Webhook:
+    return WebhookFactory(workspace=ws, name=name, url="https://b.example.com/hook")
+
+
+def _webhook_untouched(webhook: Webhook) -> bool:
+    stored = Webhook.objects.filter(pk=webhook.pk).first()
+    return stored is not None and (stored.name, stored.secrets, stored.active) == (
+        webhook.name, webhook.secrets, webhook.active
+    )
+
+
+def _their_delivery(ws) -> Delivery:
+    webhook = _their_webhook(ws)
+    event = event_publish(workspace=ws, type="user.started", data={"userId": "B's user"})
+    return Delivery.objects.create(workspace=ws, event=event, destination_kind="webhook",
+                                   destination_id=webhook.pk, status="succeeded")
+
+
+def _delivery_untouched(delivery: Delivery) -> bool:
+    delivery.refresh_from_db()
+    return delivery.status == "succeeded" and not delivery.attempts.exists()
 
 
 CASES = [
@@ -73,6 +103,37 @@ CASES = [
         ],
         unchanged=_document_still_there,
     ),
+    Case(
+        name="webhooks",
+        make=_their_webhook,
+        requests=[
+            ("get", "/v1/webhooks/{id}", {}),
+            ("patch", "/v1/webhooks/{id}", {"name": "taken over"}),
+            ("put", "/v1/webhooks/{id}", {"name": "x", "url": "https://a.example.com",
+                                          "events": ["*"]}),
+            ("delete", "/v1/webhooks/{id}", {}),
+            ("get", "/v1/webhooks/{id}/deliveries", {}),
+            ("post", "/v1/webhooks/{id}/test", {}),
+            ("post", "/v1/webhooks/{id}/rotate-secret", {}),
+            ("post", "/v1/webhooks/{id}/reveal-secret", {}),
+            ("post", "/v1/webhooks/{id}/enable", {}),
+        ],
+        unchanged=_webhook_untouched,
+    ),
+    Case(
+        name="deliveries",
+        make=_their_delivery,
+        requests=[
+            ("get", "/v1/deliveries/{id}", {}),
+            ("post", "/v1/deliveries/{id}/redeliver", {}),
+        ],
+        unchanged=_delivery_untouched,
+    ),
+    Case(
+        name="events",
+        make=lambda ws: event_publish(workspace=ws, type="user.started", data={"userId": "B's"}),
+        requests=[("get", "/v1/events/{id}", {})],
+    ),
 ]
 
 def _crm_connection_untouched(connection: CrmConnection) -> bool:
@@ -104,6 +165,9 @@ LISTS = [
     ("/v1/api-keys", lambda ws: ApiKeyFactory(workspace=ws, name="B's listed key").public_id),
     ("/v1/conversations", lambda ws: ConversationFactory(workspace=ws).public_id),
     ("/v1/documents", lambda ws: _their_document(ws, "B's listed document").public_id),
+    ("/v1/webhooks", lambda ws: _their_webhook(ws, "B's listed webhook").public_id),
+    ("/v1/events", lambda ws: event_publish(workspace=ws, type="user.started",
+                                            data={"userId": "B's"}).public_id),
     ("/v1/integrations/crm", lambda ws: CrmConnectionFactory(workspace=ws).public_id),
 ]
 
@@ -117,6 +181,9 @@ TENANT_ID_ENDPOINTS = [
     ("get", "/v1/conversations"),
     ("get", "/v1/documents"),
     ("post", "/v1/documents"),
+    ("get", "/v1/webhooks"),
+    ("post", "/v1/webhooks"),
+    ("get", "/v1/events"),
     ("get", "/v1/integrations/crm"),
     ("post", "/v1/integrations/crm"),
 ]

@@ -1,0 +1,1 @@
+"""The one delivery pipeline: dispatch, retries, the sweeper, attempts, health."""

@@ -1,0 +1,30 @@
+"""Reads for webhooks and their delivery logs; every function names the workspace."""
+from django.db.models import Prefetch, QuerySet
+
+from integrations.models import Attempt, Delivery, Webhook
+from metachat.events.models import Event
+
+
+def webhook_list(*, workspace) -> QuerySet[Webhook]:
+    return Webhook.objects.filter(workspace=workspace)
+
+
+def webhook_deliveries(*, workspace, webhook: Webhook) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(workspace=workspace, destination_kind="webhook",
+                                destination_id=webhook.pk)
+        .select_related("event")
+        .prefetch_related(Prefetch("attempts", queryset=Attempt.objects.order_by("number")))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def delivery_list(*, workspace) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(workspace=workspace).select_related("event")
+
+
+def event_list(*, workspace, type: str | None = None) -> QuerySet[Event]:
+    events = Event.objects.filter(workspace=workspace)
+    if type:
+        events = events.filter(type=type)
+    return events.order_by("-created_at", "-pk")

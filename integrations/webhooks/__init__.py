@@ -1,0 +1,1 @@
+"""Webhooks: signed HTTP POSTs of events to the customer's URL."""

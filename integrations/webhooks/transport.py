@@ -1,0 +1,91 @@
+"""The HTTP POST of one signed event: hardened against SSRF, with a timeout, no redirects."""
+import json
+import logging
+import threading
+import time
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from requests_hardened import Config, HTTPSession
+from requests_hardened.ip_filter import InvalidIPAddress
+
+from integrations.delivery.destinations import AttemptResult
+from integrations.delivery.retry import parse_retry_after
+from integrations.models import RESPONSE_BODY_LIMIT
+from integrations.webhooks.signing import signature_headers
+
+logger = logging.getLogger(__name__)
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One keep-alive session per thread, rebuilt when the loopback setting changes."""
+    allow_loopback = settings.WEBHOOK_ALLOW_LOOPBACK
+    session = getattr(_local, "session", None)
+    if session is None or _local.allow_loopback != allow_loopback:
+        session = HTTPSession(Config(
+            ip_filter_enable=True,
+            ip_filter_allow_loopback_ips=allow_loopback,
+            never_redirect=True,
+            default_timeout=(settings.WEBHOOK_TIMEOUT, settings.WEBHOOK_TIMEOUT),
+            user_agent_override=settings.WEBHOOK_USER_AGENT,
+        ))
+        session.trust_env = False  # no proxies from the environment: we connect where we checked
+        _local.session, _local.allow_loopback = session, allow_loopback
+    return session
+
+
+def body_of(payload: dict) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def webhook_post(
+    *, url: str, payload: dict, message_id: str, signing_secrets: list[str]
+) -> AttemptResult:
+    """POST `payload` to `url`, signed. Any 2xx is success; everything else is reported."""
+    body = body_of(payload)
+    headers = {
+        "Content-Type": "application/json",
+        **signature_headers(message_id=message_id, body=body, signing_secrets=signing_secrets),
+    }
+    clock = time.perf_counter()
+    try:
+        timeout = (settings.WEBHOOK_TIMEOUT, settings.WEBHOOK_TIMEOUT)
+        with _session().post(url, data=body.encode(), headers=headers, timeout=timeout,
+                             allow_redirects=False, stream=True) as response:
+            # Read at most what the log keeps: a huge answer must not cost memory or time.
+            raw = response.raw.read(RESPONSE_BODY_LIMIT, decode_content=True) or b""
+            status = response.status_code
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), now=timezone.now())
+    except InvalidIPAddress as error:
+        return _failure(clock, f"refused: {error} is not a public address")
+    except requests.Timeout:
+        return _failure(clock, f"timed out after {settings.WEBHOOK_TIMEOUT:g} s")
+    except requests.ConnectionError as error:
+        return _failure(clock, f"connection failed: {_short(error)}")
+    except requests.RequestException as error:
+        return _failure(clock, f"request failed: {_short(error)}")
+    duration_ms = (time.perf_counter() - clock) * 1000
+    text = raw.decode("utf-8", errors="replace")
+    ok = 200 <= status < 300
+    error = ""
+    if 300 <= status < 400:
+        error = f"HTTP {status}: redirects are not followed"
+    elif not ok:
+        error = f"HTTP {status}"
+    return AttemptResult(ok=ok, status=status, body=text, error=error,
+                         retry_after=None if ok else retry_after, duration_ms=duration_ms)
+
+
+def _failure(clock: float, error: str) -> AttemptResult:
+    elapsed_ms = (time.perf_counter() - clock) * 1000
+    return AttemptResult(ok=False, error=error[:500], duration_ms=elapsed_ms)
+
+
+def _short(error: Exception) -> str:
+    # urllib3 nests the cause several levels deep; the innermost says what happened.
+    while error.__context__ is not None and error.args and isinstance(error.args[0], Exception):
+        error = error.args[0]
+    return str(error)[:300]

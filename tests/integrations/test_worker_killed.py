@@ -1,0 +1,119 @@
+"""A worker killed (SIGKILL) in the middle of a delivery delays it; another worker delivers it."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+from kombu import Connection
+
+from integrations.models import Delivery
+from metachat.events.catalogue import EventType
+from metachat.events.services import event_publish
+from tests.factories import WebhookFactory
+from tests.helpers import wait_until
+from tests.receivers import Answer
+
+CELERY = str(Path(sys.executable).parent / "celery")
+LEASE = 3  # seconds a dead worker's claim on a delivery lasts in this test
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def shared_broker(tmp_path):
+    """A broker both this process and worker processes reach: Redis when the suite runs on it,
+    else the file-system transport in a temporary folder."""
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        url, options = settings.CELERY_BROKER_URL, {}
+    else:
+        folder = tmp_path / "broker"
+        folder.mkdir()
+        url = "filesystem://"
+        # the same folders settings.py gives a worker whose METACHAT_VAR_DIR is tmp_path
+        options = {"data_folder_in": str(folder), "data_folder_out": str(folder),
+                   "store_processed": False, "control_folder": str(tmp_path / "broker-control")}
+    # (Celery prefers the CELERY_BROKER_URL variable over an app's own broker: connect explicitly.)
+    app = Celery("side")
+    app.shared_connection = lambda: Connection(url, transport_options=options)
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": url,
+        "METACHAT_VAR_DIR": str(tmp_path), "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
+        "WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_DELIVERY_LEASE": str(LEASE),
+        "WEBHOOK_TIMEOUT": "20", "LOG_LEVEL": "WARNING",
+    }
+    yield app, env
+    with app.shared_connection() as conn:
+        for queue in ("celery", "deliveries"):
+            try:
+                conn.default_channel.queue_purge(queue)
+            except Exception:  # noqa: S112
+                continue
+
+
+def _start_worker(env, tmp_path, name):
+    log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [CELERY, "-A", "metachat", "worker", "-Q", "celery,deliveries", "-P", "threads",
+         "-c", "2", "-n", f"{name}@%h", "--loglevel", "warning", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
+        env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def test_a_delivery_survives_its_worker_being_killed(transactional_db, workspace, receiver,
+                                                     shared_broker, tmp_path):
+    side_app, env = shared_broker
+    receiver.answer(Answer(200, b"too late", delay=8))  # the first worker dies while waiting
+    WebhookFactory(workspace=workspace, url=receiver.url)
+    event = event_publish(workspace=workspace, type=EventType.MESSAGE_SENT, data={"x": 1})
+
+    stop_beat = threading.Event()
+
+    def beat():  # stands in for celery beat, sending the sweeper through the shared broker
+        while not stop_beat.wait(0.5):
+            with side_app.shared_connection() as conn:
+                side_app.send_task("integrations.tasks.sweep_deliveries", expires=2,
+                                   connection=conn)
+
+    beat_thread = threading.Thread(target=beat, daemon=True)
+    beat_thread.start()
+    first = _start_worker(env, tmp_path, "first")
+    second = None
+    try:
+        # Given the first worker is in the middle of the delivery
+        wait_until(lambda: receiver.requests, timeout=30)
+        delivery = Delivery.objects.get(event=event)
+        assert delivery.claimed_until is not None and delivery.attempt_count == 0
+
+        # When it is killed outright, and another worker starts
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+        second = _start_worker(env, tmp_path, "second")
+
+        # Then the delivery is made by the other worker once the dead one's claim lapses
+        wait_until(lambda: Delivery.objects.filter(event=event, status="succeeded").exists(),
+                   timeout=40)
+    finally:
+        stop_beat.set()
+        beat_thread.join(5)
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [event.public_id] * 2
+    delivery = Delivery.objects.get(event=event)
+    assert delivery.attempt_count == 1 and delivery.attempts.get().response_status == 200
