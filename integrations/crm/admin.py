@@ -13,7 +13,7 @@ from integrations.crm import services
 from integrations.crm.models import CrmConnection, FieldMapping
 from integrations.crm.providers import provider_class, providers
 from integrations.crm.providers.base import CrmError
-from integrations.crm.selectors import crm_deliveries_recent
+from integrations.crm.selectors import DESTINATION_KIND, crm_deliveries_recent
 from integrations.crm.sources import SourceField
 from metachat.events.catalogue import EventType
 from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
@@ -241,13 +241,17 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         if not deliveries:
             return "Nothing synced yet."
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((d.created_at.strftime("%Y-%m-%d %H:%M:%S"), d.event.type, d.status,
+            "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            ((reverse("admin:integrations_delivery_change", args=[d.pk]),
+              d.created_at.strftime("%Y-%m-%d %H:%M:%S"), d.event.type, d.status,
               d.attempt_count, d.last_error[:120]) for d in deliveries),
         )
+        everything = (reverse("admin:integrations_delivery_changelist")
+                      + f"?destination_kind={DESTINATION_KIND}&destination_id={obj.pk}")
         return format_html(
             "<table><thead><tr><th>When</th><th>Event</th><th>Status</th><th>Attempts</th>"
-            "<th>Last error</th></tr></thead><tbody>{}</tbody></table>", rows,
+            "<th>Last error</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a href="{}">All deliveries</a> (attempts, Redeliver)</p>', rows, everything,
         )
 
     # --- buttons on the change page (the same operations as the list's actions) -----------

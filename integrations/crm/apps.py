@@ -7,7 +7,5 @@ class CrmConfig(AppConfig):
     verbose_name = "CRM integrations"
 
     def ready(self):
-        # The "crm" destination kind plugs into the delivery pipeline when it is present.
-        from integrations.crm import destination
-
-        destination.register_with_pipeline()
+        # The "crm" destination kind registers itself with the delivery pipeline on import.
+        from integrations.crm import destination  # noqa: F401

@@ -17,7 +17,10 @@ from integrations.crm.providers.base import (
     PushResult,
 )
 from integrations.crm.records import CrmRecord, record_build, record_from_values
+from integrations.crm.selectors import DESTINATION_KIND
 from integrations.crm.sources import SourceField
+from integrations.delivery import health
+from integrations.delivery.services import deliveries_resume
 from metachat.events.catalogue import EventType
 
 logger = logging.getLogger(__name__)
@@ -275,7 +278,7 @@ def crm_connection_test(*, connection: CrmConnection) -> str:
     try:
         record_id = crm_provider_for(connection=connection).create_test_record(record)
     except CrmError as error:
-        crm_connection_record_failure(connection_id=connection.pk, error=error)
+        crm_connection_mark_refused(connection_id=connection.pk, error=error)
         connection.refresh_from_db()
         raise
     crm_connection_record_success(connection_id=connection.pk)
@@ -307,27 +310,35 @@ def crm_connection_reconnect(
     connection.disabled_reason = ""
     connection.failing_since = None
     connection.save()
+    # Deliveries that waited while it was disconnected or switched off go out now.
+    deliveries_resume(destination_kind=DESTINATION_KIND, destination_id=connection.pk)
     return connection
 
 
 # --- health, called by the delivery pipeline ---------------------------------------------------
-def crm_connection_record_failure(*, connection_id: int, error) -> None:
-    """Remember what went wrong; refused credentials or mapping put it in `error`."""
-    message = getattr(error, "message", None) or str(error)
-    now = timezone.now()
+def crm_connection_mark_refused(*, connection_id: int, error: CrmError) -> None:
+    """The CRM refused the call: remember why; refused credentials or mapping put the
+    connection in `error` until an operator fixes it."""
     rows = CrmConnection.objects.filter(pk=connection_id)
-    rows.filter(failing_since__isnull=True).update(failing_since=now)
-    rows.update(last_error=message[:2000], last_error_at=now)
+    rows.update(last_error=error.message[:2000], last_error_at=timezone.now())
     if isinstance(error, CrmAuthError | CrmConfigError):
         rows.exclude(status=CrmConnection.Status.DISCONNECTED).update(
             status=CrmConnection.Status.ERROR)
 
 
+def crm_connection_record_failure(*, connection_id: int, error: str) -> None:
+    """A delivery failed: the pipeline's health bookkeeping (alert when failing starts,
+    switch off after days of failures)."""
+    health.health_record_failure(
+        model=CrmConnection, destination_id=connection_id, error=error, label="CRM connection"
+    )
+    CrmConnection.objects.filter(pk=connection_id).update(last_error_at=timezone.now())
+
+
 def crm_connection_record_success(*, connection_id: int) -> None:
-    CrmConnection.objects.filter(pk=connection_id).exclude(
-        status=CrmConnection.Status.DISCONNECTED
-    ).update(status=CrmConnection.Status.CONNECTED, last_success_at=timezone.now(),
-             failing_since=None)
+    health.health_record_success(model=CrmConnection, destination_id=connection_id)
+    CrmConnection.objects.filter(pk=connection_id, status=CrmConnection.Status.ERROR).update(
+        status=CrmConnection.Status.CONNECTED)
 
 
 # --- sync ---------------------------------------------------------------------------------------
@@ -344,6 +355,6 @@ def crm_records_push(*, connection: CrmConnection, payloads: list[dict]) -> list
         try:
             results.extend(provider.push(batch))
         except (CrmAuthError, CrmConfigError) as error:
-            crm_connection_record_failure(connection_id=connection.pk, error=error)
+            crm_connection_mark_refused(connection_id=connection.pk, error=error)
             raise
     return results

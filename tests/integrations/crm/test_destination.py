@@ -1,12 +1,14 @@
-"""The "crm" destination kind: who subscribes to an event, and sending deliveries."""
+"""The "crm" destination kind as the pipeline sees it: subscribers, send, state, health."""
 import json
 from types import SimpleNamespace
 
-from integrations.crm.destination import CrmDestination
 from integrations.crm.models import CrmConnection
 from integrations.crm.services import crm_connection_connect, crm_connection_disconnect
+from integrations.delivery import destinations
 from metachat.events.services import event_publish
 from tests.integrations.crm.payloads import ended
+
+KIND = destinations.get("crm")
 
 
 def delivery(connection, payload):
@@ -30,8 +32,8 @@ def test_subscribers_are_the_workspaces_connections_that_sync_the_event(
     ended_event = event_publish(workspace=workspace, type="conversation.ended", data={})
     escalated = event_publish(workspace=workspace, type="escalation.triggered", data={})
 
-    assert CrmDestination.subscribers(ended_event) == [hubspot_connection.pk]
-    assert CrmDestination.subscribers(escalated) == [escalations.pk]
+    assert KIND.subscribers(ended_event) == [hubspot_connection.pk]
+    assert KIND.subscribers(escalated) == [escalations.pk]
 
 
 def test_send_pushes_one_batch_per_connection_and_answers_in_order(
@@ -43,7 +45,7 @@ def test_send_pushes_one_batch_per_connection_and_answers_in_order(
         delivery(salesforce_connection, ended("conv_3")),
     ]
 
-    results = CrmDestination.send(deliveries)
+    results = KIND.send(deliveries)
 
     assert [r.ok for r in results] == [True, True, True]
     assert [json.loads(r.body)["id"] for r in (results[0], results[2])] == [
@@ -56,7 +58,7 @@ def test_send_pushes_one_batch_per_connection_and_answers_in_order(
 def test_a_rate_limit_is_returned_with_its_retry_hint(salesforce, salesforce_connection):
     salesforce.rate_limit_next(retry_after=9)
 
-    (result,) = CrmDestination.send([delivery(salesforce_connection, ended())])
+    (result,) = KIND.send([delivery(salesforce_connection, ended())])
 
     assert not result.ok and result.status == 429 and result.retry_after == 9
     assert "Salesforce asked to slow down" in result.error
@@ -67,8 +69,8 @@ def test_bad_credentials_fail_the_delivery_and_flag_the_connection(salesforce,
     salesforce.client_secret = "rotated"
     salesforce.expire_tokens()
 
-    (result,) = CrmDestination.send([delivery(salesforce_connection, ended())])
-    CrmDestination.on_failure(salesforce_connection.pk, result.error)
+    (result,) = KIND.send([delivery(salesforce_connection, ended())])
+    KIND.on_failure(salesforce_connection.pk, result.error)
 
     salesforce_connection.refresh_from_db()
     assert not result.ok and "Salesforce refused the credentials" in result.error
@@ -79,7 +81,7 @@ def test_bad_credentials_fail_the_delivery_and_flag_the_connection(salesforce,
 def test_success_clears_the_error_state(salesforce, salesforce_connection):
     CrmConnection.objects.filter(pk=salesforce_connection.pk).update(status="error")
 
-    CrmDestination.on_success(salesforce_connection.pk)
+    KIND.on_success(salesforce_connection.pk)
 
     salesforce_connection.refresh_from_db()
     assert salesforce_connection.status == CrmConnection.Status.CONNECTED
@@ -89,30 +91,30 @@ def test_success_clears_the_error_state(salesforce, salesforce_connection):
 def test_a_disconnected_connection_is_not_pushed(hubspot, hubspot_connection):
     crm_connection_disconnect(connection=hubspot_connection)
 
-    (result,) = CrmDestination.send([delivery(hubspot_connection, ended())])
+    (result,) = KIND.send([delivery(hubspot_connection, ended())])
 
     assert not result.ok and "disconnected" in result.error
     assert hubspot.objects["notes"] == {}
 
 
 def test_state_follows_the_connection(hubspot, hubspot_connection):
-    assert CrmDestination.state(hubspot_connection.pk) == "active"
+    assert KIND.state(hubspot_connection.pk) == "active"
 
     crm_connection_disconnect(connection=hubspot_connection)
-    assert CrmDestination.state(hubspot_connection.pk) == "paused"
+    assert KIND.state(hubspot_connection.pk) == "paused"
 
     pk = hubspot_connection.pk
     hubspot_connection.delete()
-    assert CrmDestination.state(pk) == "gone"
+    assert KIND.state(pk) == "gone"
 
 
 def test_failures_start_a_failing_period_that_a_success_ends(hubspot, hubspot_connection):
-    CrmDestination.on_failure(hubspot_connection.pk, "HubSpot failed (503)")
+    KIND.on_failure(hubspot_connection.pk, "HubSpot failed (503)")
     hubspot_connection.refresh_from_db()
     assert hubspot_connection.failing_since is not None
     assert hubspot_connection.last_error == "HubSpot failed (503)"
     assert hubspot_connection.status == "connected"  # an outage is not a credentials problem
 
-    CrmDestination.on_success(hubspot_connection.pk)
+    KIND.on_success(hubspot_connection.pk)
     hubspot_connection.refresh_from_db()
     assert hubspot_connection.failing_since is None
