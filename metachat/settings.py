@@ -159,7 +159,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Deliveries (webhooks, CRMs) run on their own queue so a slow endpoint never holds up other
-# work; every worker started by the Procfile and docker-compose consumes it.
+# work; the Procfile and docker-compose run a thread-pool worker for it alone.
 CELERY_TASK_ROUTES = {"integrations.tasks.deliver": {"queue": "deliveries"}}
 
 # --- Webhooks and the delivery pipeline (integrations/delivery) -------------------------------
