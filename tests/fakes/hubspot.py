@@ -20,6 +20,7 @@ class FakeHubSpot(FakeApi):
         self.route("GET", base, self.page)
         self.route("POST", f"{base}/search", self.search)
         self.route("POST", f"{base}/batch/create", self.batch_create)
+        self.route("POST", f"{base}/batch/read", self.batch_read)
         self.route("POST", base, self.create)
         self.route("PATCH", f"{base}/(\\d+)", self.update)
 
@@ -79,6 +80,33 @@ class FakeHubSpot(FakeApi):
                                 item.get("associations")) for item in inputs]
         return 201, {"status": "COMPLETE", "results": results, "startedAt": STAMP,
                      "completedAt": STAMP}, {}
+
+    def batch_read(self, request):
+        if refused := self._refused(request):
+            return refused
+        body = request.json
+        id_property = body.get("idProperty") or "hs_object_id"
+        wanted = [item["id"] for item in body["inputs"]]
+        objects = self.objects[request.match.group(1)]
+        results, missing = [], []
+        for value in wanted:
+            match = next((object_id for object_id, obj in objects.items()
+                          if str(obj["properties"].get(id_property, "")).lower()
+                          == value.lower()), None)
+            if match is None:
+                missing.append(value)
+                continue
+            results.append({"id": match, "properties": objects[match]["properties"],
+                            "createdAt": STAMP, "updatedAt": STAMP, "archived": False})
+        answer = {"status": "COMPLETE", "results": results, "startedAt": STAMP,
+                  "completedAt": STAMP}
+        if missing:
+            answer.update(numErrors=1, errors=[{
+                "status": "error", "category": "OBJECT_NOT_FOUND",
+                "message": "Could not get some CONTACT objects, they may be deleted or not exist.",
+                "context": {"ids": missing}}])
+            return 207, answer, {}
+        return 200, answer, {}
 
     def update(self, request):
         if refused := self._refused(request):

@@ -9,12 +9,14 @@ from hubspot.crm.objects import (
     ApiException,
     AssociationSpec,
     BatchInputSimplePublicObjectBatchInputForCreate,
+    BatchReadInputSimplePublicObjectId,
     Filter,
     FilterGroup,
     PublicAssociationsForObject,
     PublicObjectId,
     PublicObjectSearchRequest,
     SimplePublicObjectBatchInputForCreate,
+    SimplePublicObjectId,
     SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 )
@@ -139,7 +141,9 @@ class HubSpotProvider(CrmProvider):
     def push(self, records: list) -> list[PushResult]:
         if self._object_type == "contacts":
             return [self._upsert_contact(record) for record in records]
-        self._contacts: dict[str, str] = {}  # email → contact id, within this push
+        # The users' contacts: one batch read by email, one batch create for the missing.
+        self._contacts = self._contact_ids(records) if self._object_type in (
+            ASSOCIATION_TO_CONTACT) else {}
         inputs = [self._input(record) for record in records]
         timeout = self.session.timeout
         if len(inputs) == 1:
@@ -166,10 +170,8 @@ class HubSpotProvider(CrmProvider):
     def _input(self, record) -> SimplePublicObjectBatchInputForCreate:
         properties = _properties(record)
         associations = []
-        if record.email and self._object_type in ASSOCIATION_TO_CONTACT:
-            if record.email not in self._contacts:
-                self._contacts[record.email] = self._contact_id(record)
-            contact_id = self._contacts[record.email]
+        contact_id = self._contacts.get(record.email.lower())
+        if contact_id:
             associations.append(PublicAssociationsForObject(
                 to=PublicObjectId(id=contact_id),
                 types=[AssociationSpec(
@@ -192,23 +194,39 @@ class HubSpotProvider(CrmProvider):
         ))
         return str(found.results[0].id) if found.results else None
 
-    def _contact_id(self, record) -> str:
-        """The contact with the user's email, created (with their name) when there is none."""
-        contact_id = self._find_contact(record.email)
-        if contact_id:
-            return contact_id
-        first, _, last = record.user_name.partition(" ")
-        properties = {"email": record.email}
-        if first:
-            properties["firstname"] = first
-        if last:
-            properties["lastname"] = last
+    def _contact_ids(self, records) -> dict[str, str]:
+        """Lower-cased email → contact id for every user of `records`, creating the contacts
+        (with the user's name) that do not exist yet."""
+        people = {}
+        for record in records:
+            if record.email and record.email.lower() not in people:
+                people[record.email.lower()] = record
+        if not people:
+            return {}
         timeout = self.session.timeout
-        created = self._call(lambda objects: objects.basic_api.create(
-            "contacts", SimplePublicObjectInputForCreate(properties=properties),
+        found = self._call(lambda objects: objects.batch_api.read(
+            "contacts",
+            BatchReadInputSimplePublicObjectId(
+                id_property="email", inputs=[SimplePublicObjectId(id=e) for e in people],
+                properties=["email"], properties_with_history=[],
+            ),
             _request_timeout=timeout,
         ))
-        return str(created.id)
+        ids = {str(c.properties.get("email", "")).lower(): str(c.id) for c in found.results}
+        missing = [record for email, record in people.items() if email not in ids]
+        if missing:
+            created = self._call(lambda objects: objects.batch_api.create(
+                "contacts",
+                BatchInputSimplePublicObjectBatchInputForCreate(inputs=[
+                    SimplePublicObjectBatchInputForCreate(
+                        properties=_contact_properties(record), associations=[])
+                    for record in missing
+                ]),
+                _request_timeout=timeout,
+            ))
+            ids.update({str(c.properties.get("email", "")).lower(): str(c.id)
+                        for c in created.results})
+        return ids
 
     def _upsert_contact(self, record) -> PushResult:
         properties = _properties(record)
@@ -230,6 +248,16 @@ class HubSpotProvider(CrmProvider):
             _request_timeout=timeout,
         ))
         return PushResult(ok=True, record_id=str(created.id), status=201)
+
+
+def _contact_properties(record) -> dict:
+    first, _, last = record.user_name.partition(" ")
+    properties = {"email": record.email}
+    if first:
+        properties["firstname"] = first
+    if last:
+        properties["lastname"] = last
+    return properties
 
 
 def _properties(record) -> dict:

@@ -105,11 +105,30 @@ def test_a_revoked_token_puts_the_connection_in_error(hubspot, hubspot_connectio
     assert "Create a new token for the private app" in hubspot_connection.last_error
 
 
-def test_a_batch_looks_each_contact_up_once(hubspot, hubspot_connection):
+def test_a_batch_finds_and_creates_contacts_in_one_call_each(hubspot, hubspot_connection):
     results = crm_records_push(connection=hubspot_connection,
                                payloads=[message_sent(f"conv_{i}", user=JANE) for i in range(3)])
 
     (contact_id,) = hubspot.objects["contacts"]
     assert [hubspot.objects["notes"][r.record_id]["associations"][0]["to"]["id"]
             for r in results] == [contact_id] * 3
-    assert len([p for p in hubspot.paths("POST") if p.endswith("/contacts/search")]) == 1
+    assert [p for p in hubspot.paths("POST") if "/contacts" in p] == [
+        "/crm/v3/objects/contacts/batch/read", "/crm/v3/objects/contacts/batch/create"]
+
+
+def test_a_batch_mixes_known_and_new_contacts(hubspot, hubspot_connection):
+    hubspot.objects["contacts"]["7"] = {"properties": {"email": "Known@Example.com"},
+                                        "associations": []}
+    payloads = [message_sent("conv_a", user={"name": "K", "email": "known@example.com"}),
+                message_sent("conv_b", user={"name": "New Person", "email": "new@example.com"}),
+                ended("conv_c")]
+
+    results = crm_records_push(connection=hubspot_connection, payloads=payloads)
+
+    notes = [hubspot.objects["notes"][r.record_id] for r in results]
+    new_id = next(i for i, c in hubspot.objects["contacts"].items()
+                  if c["properties"]["email"] == "new@example.com")
+    assert [n["associations"][0]["to"]["id"] if n["associations"] else None
+            for n in notes] == ["7", new_id, None]
+    assert hubspot.objects["contacts"][new_id]["properties"] == {
+        "email": "new@example.com", "firstname": "New", "lastname": "Person"}
