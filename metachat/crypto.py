@@ -55,6 +55,15 @@ class EncryptedTextField(models.TextField):
             return value
         return decrypt(value)
 
+    def to_python(self, value):
+        if isinstance(value, str) and value.startswith(_PREFIX):
+            return decrypt(value)
+        return super().to_python(value)
+
+    def value_to_string(self, obj):
+        # Serialized dumps (dumpdata, fixtures) carry the ciphertext, never the secret.
+        return self.get_prep_value(self.value_from_object(obj))
+
 
 class EncryptedJSONField(models.TextField):
     """A JSON value (a dict of credentials, a list of secrets) stored encrypted."""
@@ -69,7 +78,13 @@ class EncryptedJSONField(models.TextField):
             return None
         return json.loads(decrypt(value))
 
+    def value_to_string(self, obj):
+        # Serialized dumps (dumpdata, fixtures) carry the ciphertext, never the secret.
+        return self.get_prep_value(self.value_from_object(obj))
+
     def to_python(self, value):
+        if isinstance(value, str) and value.startswith(_PREFIX):
+            return json.loads(decrypt(value))
         if isinstance(value, str):
             try:
                 return json.loads(value)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apikeys",
     "conversations",
     "integrations",
+    "integrations.crm",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,14 @@ ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25
 # Largest document (written text or uploaded file) in bytes; larger ones are refused (413).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 
+# --- CRM integrations ----------------------------------------------------------------------
+# Seconds before any call to a CRM gives up; an extra CA bundle to trust (PEM) for CRMs
+# reached through a TLS-inspecting proxy.
+CRM_HTTP_TIMEOUT = env.float("CRM_HTTP_TIMEOUT", default=10.0)
+CRM_CA_BUNDLE = env.str("CRM_CA_BUNDLE", default="")
+# Another API address per provider, e.g. intercom=https://api.eu.intercom.io (EU workspace).
+CRM_API_HOSTS = env.dict("CRM_API_HOSTS", default={})
+
 # --- Email (alerts to workspace owners) -------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -281,6 +290,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentSourceTypeEnum": "conversations.models.Document.SourceType",
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "ApiKeyStatusEnum": "apikeys.models.ApiKey.Status",
+        "CrmConnectionStatusEnum": "integrations.crm.models.CrmConnection.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

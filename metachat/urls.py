@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("integrations.urls")),
     path("", include("apikeys.urls")),
     path("", include("conversations.urls")),
+    path("", include("integrations.crm.urls")),
 ]
 
 urlpatterns = [

@@ -94,3 +94,30 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     end_user = factory.SubFactory(
         EndUserFactory, workspace=factory.SelfAttribute("..workspace")
     )
+
+class CrmConnectionFactory(factory.django.DjangoModelFactory):
+    """A Salesforce connection saved without asking a CRM (its instance is a closed
+    loopback port, so nothing outside this machine is ever contacted)."""
+
+    class Meta:
+        model = "crm.CrmConnection"
+        skip_postgeneration_save = True
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    provider = "salesforce"
+    name = factory.Sequence(lambda n: f"CRM {n}")
+    target_object = "Task"
+    credentials = factory.LazyFunction(lambda: {
+        "instance_url": "https://127.0.0.1:9", "client_id": "id", "client_secret": "secret"})
+    field_mappings = factory.RelatedFactory(
+        "tests.factories.FieldMappingFactory", factory_related_name="connection"
+    )
+
+
+class FieldMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.FieldMapping"
+
+    connection = factory.SubFactory(CrmConnectionFactory, field_mappings=None)
+    source_field = "conversation_id"
+    target_field = "Subject"

@@ -12,9 +12,15 @@ import pytest
 from apikeys.models import ApiKey
 from conversations.models import Conversation, Document
 from conversations.services import document_create
+from integrations.crm.models import CrmConnection
 from integrations.models import Delivery, Webhook
 from metachat.events.services import event_publish
-from tests.factories import ApiKeyFactory, ConversationFactory, WebhookFactory
+from tests.factories import (
+    ApiKeyFactory,
+    ConversationFactory,
+    CrmConnectionFactory,
+    WebhookFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,30 @@ CASES = [
     ),
 ]
 
+def _crm_connection_untouched(connection: CrmConnection) -> bool:
+    connection = CrmConnection.objects.filter(pk=connection.pk).first()
+    return (
+        connection is not None and connection.status == "connected"
+        and connection.name == "B's CRM" and connection.events == ["conversation.ended"]
+        and list(connection.field_mappings.values_list("target_field", flat=True)) == ["Subject"]
+    )
+
+
+CASES.append(Case(
+    name="integrations-crm",
+    make=lambda ws: CrmConnectionFactory(workspace=ws, name="B's CRM"),
+    requests=[
+        ("get", "/v1/integrations/crm/{id}", {}),
+        ("patch", "/v1/integrations/crm/{id}", {"name": "Mine now"}),
+        ("delete", "/v1/integrations/crm/{id}", {}),
+        ("put", "/v1/integrations/crm/{id}/field-mappings", {"fieldMappings": []}),
+        ("post", "/v1/integrations/crm/{id}/test", {}),
+        ("post", "/v1/integrations/crm/{id}/disconnect", {}),
+        ("post", "/v1/integrations/crm/{id}/reconnect", {}),
+    ],
+    unchanged=_crm_connection_untouched,
+))
+
 # Lists: (url, how an item of B would show) — B's rows must never appear.
 LISTS = [
     ("/v1/api-keys", lambda ws: ApiKeyFactory(workspace=ws, name="B's listed key").public_id),
@@ -138,6 +168,7 @@ LISTS = [
     ("/v1/webhooks", lambda ws: _their_webhook(ws, "B's listed webhook").public_id),
     ("/v1/events", lambda ws: event_publish(workspace=ws, type="user.started",
                                             data={"userId": "B's"}).public_id),
+    ("/v1/integrations/crm", lambda ws: CrmConnectionFactory(workspace=ws).public_id),
 ]
 
 # Every endpoint, for the tenantId check: (method, url).
@@ -153,6 +184,8 @@ TENANT_ID_ENDPOINTS = [
     ("get", "/v1/webhooks"),
     ("post", "/v1/webhooks"),
     ("get", "/v1/events"),
+    ("get", "/v1/integrations/crm"),
+    ("post", "/v1/integrations/crm"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""CRM integrations: connections to Salesforce, HubSpot, Pipedrive, Zendesk and Intercom."""

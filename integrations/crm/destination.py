@@ -1,0 +1,92 @@
+"""The "crm" destination kind: CRM connections as destinations of the delivery pipeline.
+
+The pipeline (dispatch, retries, attempt log, redelivery, alerts, disabling) asks this kind
+which connections want an event and hands it the due deliveries of one connection; they
+become one push to the CRM where the provider has a batch endpoint.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from integrations.crm import selectors, services
+from integrations.crm.models import CrmConnection
+from integrations.crm.providers.base import CrmError, CrmRateLimited
+from integrations.delivery.destinations import AttemptResult, DestinationKind, register
+
+logger = logging.getLogger(__name__)
+
+
+@register(selectors.DESTINATION_KIND)
+class CrmDestination(DestinationKind):
+    # Deliveries waiting for one connection go out together, split into the provider's own
+    # batches (Salesforce 200 a call, HubSpot 100, others one by one). Kept small so that one
+    # send, even to a CRM that takes one record a call, ends well within the pipeline's
+    # delivery lease (WEBHOOK_DELIVERY_LEASE, 30 s) and is never handed to a second worker.
+    max_batch = 20
+
+    def subscribers(self, event) -> list[int]:
+        return selectors.crm_connection_ids_for_event(
+            workspace_id=event.workspace_id, event_type=event.type
+        )
+
+    def send(self, deliveries: list) -> list[AttemptResult]:
+        """One result per delivery, in order; deliveries of one connection go in one push."""
+        results: dict[int, AttemptResult] = {}
+        by_connection: dict[int, list[int]] = {}
+        for index, delivery in enumerate(deliveries):
+            by_connection.setdefault(delivery.destination_id, []).append(index)
+        for connection_id, indexes in by_connection.items():
+            batch = [deliveries[i] for i in indexes]
+            for index, result in zip(indexes, _send_to(connection_id, batch), strict=True):
+                results[index] = result
+        return [results[i] for i in range(len(deliveries))]
+
+    def state(self, destination_id: int) -> str:
+        """"gone" once deleted; "paused" while disconnected or switched off (its deliveries
+        wait and resume on Reconnect); else "active"."""
+        row = CrmConnection.objects.filter(pk=destination_id).values("status", "active").first()
+        if row is None:
+            return "gone"
+        if not row["active"] or row["status"] == CrmConnection.Status.DISCONNECTED:
+            return "paused"
+        return "active"
+
+    def on_success(self, destination_id: int) -> None:
+        services.crm_connection_record_success(connection_id=destination_id)
+
+    def on_failure(self, destination_id: int, error: str) -> None:
+        services.crm_connection_record_failure(connection_id=destination_id, error=error)
+
+
+def _send_to(connection_id: int, deliveries: list) -> list[AttemptResult]:
+    started = time.monotonic()
+
+    def each(**fields):
+        elapsed = (time.monotonic() - started) * 1000 / max(len(deliveries), 1)
+        return [AttemptResult(duration_ms=round(elapsed, 1), **fields) for _ in deliveries]
+
+    workspace_id = deliveries[0].workspace_id
+    connection = CrmConnection.objects.filter(pk=connection_id, workspace_id=workspace_id).first()
+    if connection is None:
+        return each(ok=False, error="The CRM connection no longer exists.")
+    if connection.status == CrmConnection.Status.DISCONNECTED:
+        return each(ok=False, error="The CRM connection is disconnected; reconnect it to sync.")
+    payloads = [d.event.payload for d in deliveries]
+    try:
+        pushed = services.crm_records_push(connection=connection, payloads=payloads)
+    except CrmRateLimited as error:
+        return each(ok=False, status=error.status, body=error.body, error=error.message,
+                    retry_after=error.retry_after)
+    except CrmError as error:
+        return each(ok=False, status=error.status, body=error.body, error=error.message)
+    elapsed = (time.monotonic() - started) * 1000 / max(len(deliveries), 1)
+    return [
+        AttemptResult(
+            ok=result.ok, status=result.status,
+            body=json.dumps({"id": result.record_id}) if result.ok else result.body,
+            error=result.error, duration_ms=round(elapsed, 1),
+        )
+        for result in pushed
+    ]

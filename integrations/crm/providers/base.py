@@ -1,0 +1,198 @@
+"""The interface every CRM provider implements, and the errors it raises.
+
+A provider wraps one CRM's client library. It is built from a connection's decrypted
+credentials and target object, and knows how to check the credentials, write one test
+record and push a batch of records. Adding a CRM is adding a module beside this one.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+# --- errors: messages are written for the operator who reads them in the admin -----------
+class CrmError(Exception):
+    """The CRM call failed; `str(error)` says why in words an operator understands."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class CrmAuthError(CrmError):
+    """The CRM refused the credentials: the connection goes to `error` until fixed."""
+
+
+class CrmConfigError(CrmError):
+    """The connection names something the CRM does not have (e.g. an unknown object)."""
+
+    def __init__(self, message: str, *, field: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.field = field
+
+
+class CrmRateLimited(CrmError):
+    """The CRM asked us to slow down; `retry_after` is its hint in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class CrmUnavailable(CrmError):
+    """The CRM could not be reached or failed on its side; worth trying again later."""
+
+
+# --- descriptions of a provider, for forms and docs ----------------------------------------
+@dataclass(frozen=True)
+class CredentialField:
+    name: str
+    label: str
+    secret: bool = False
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
+class DefaultMapping:
+    target_field: str
+    source_field: str = ""
+    fixed_value: str = ""
+    transform: str = ""
+
+
+@dataclass
+class PushResult:
+    """What happened to one record of a push."""
+
+    ok: bool
+    record_id: str = ""
+    error: str = ""
+    status: int | None = None
+    body: str = ""
+
+
+# --- HTTP with a timeout on every call --------------------------------------------------------
+class CrmSession(requests.Session):
+    """A requests session whose every call has a timeout, trusting `CRM_CA_BUNDLE` if set."""
+
+    def __init__(self, *, timeout: float | None = None):
+        super().__init__()
+        self.timeout = timeout or settings.CRM_HTTP_TIMEOUT
+        self.ca_bundle = settings.CRM_CA_BUNDLE or None
+        self.last_response: requests.Response | None = None
+        self.hooks["response"].append(self._remember)
+
+    def _remember(self, response, *args, **kwargs):
+        self.last_response = response
+
+    def request(self, method, url, *args, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        if self.ca_bundle and kwargs.get("verify") in (None, True):
+            # Set per request: the environment's REQUESTS_CA_BUNDLE would win over a
+            # session-level setting.
+            kwargs["verify"] = self.ca_bundle
+        return super().request(method, url, *args, **kwargs)
+
+
+def api_host(provider_key: str, default: str) -> str:
+    """The provider's API address: `CRM_API_HOSTS[provider]` when set, else its public one."""
+    return (settings.CRM_API_HOSTS.get(provider_key) or default).rstrip("/")
+
+
+def retry_after_seconds(value, default: float = 60.0) -> float:
+    """A Retry-After header (seconds) as a number; the default when absent or unreadable."""
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def clip(text, limit: int = 4000) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class CrmProvider:
+    """One CRM. Subclasses set the class attributes and implement the methods below."""
+
+    key: str = ""
+    label: str = ""
+    credential_fields: tuple[CredentialField, ...] = ()
+    # What a record can become; the operator may also type another name where
+    # `any_target_object` is true (Salesforce: any sObject).
+    target_objects: tuple[str, ...] = ()
+    any_target_object: bool = False
+    default_target_object: str = ""
+    # Records per push call (1 when the CRM has no batch endpoint).
+    max_batch: int = 1
+    # Shown in the admin beside the connect form.
+    setup_help: str = ""
+
+    def __init__(self, *, credentials: dict, target_object: str = "", session=None):
+        self.credentials = credentials or {}
+        self.target_object = target_object or self.default_target_object
+        self.session = session or CrmSession()
+
+    # --- descriptions ------------------------------------------------------------------------
+    @classmethod
+    def default_mapping(cls, target_object: str) -> list[DefaultMapping]:
+        """The field mapping a new connection starts with for `target_object`."""
+        raise NotImplementedError("Return the default DefaultMapping rows for target_object.")
+
+    @classmethod
+    def clean_credentials(cls, credentials: dict) -> dict:
+        """Strip the values and require every credential field; returns the cleaned dict.
+
+        Raises ValueError naming the first missing field's label."""
+        cleaned = {}
+        for field in cls.credential_fields:
+            value = str(credentials.get(field.name) or "").strip()
+            if not value:
+                raise ValueError(f"{field.label} is required.", field.name)
+            cleaned[field.name] = value
+        return cleaned
+
+    # --- calls to the CRM --------------------------------------------------------------------
+    def validate_credentials(self) -> None:
+        """Log in to the CRM and check that the target object can be written.
+
+        Raises CrmAuthError for refused credentials, CrmConfigError for a target object the
+        CRM does not have, CrmUnavailable when the CRM cannot be reached."""
+        raise NotImplementedError("Check the credentials against the CRM.")
+
+    def push(self, records: list) -> list[PushResult]:
+        """Write `records` (at most `max_batch`), returning one PushResult per record in
+        the same order. A record the CRM rejects is a failed PushResult; a failure of the
+        whole call (credentials, rate limit, outage) raises the matching CrmError.
+        An expired access token is refreshed once and the call retried."""
+        raise NotImplementedError("Write the records to the CRM.")
+
+    def create_test_record(self, record) -> str:
+        """Write one clearly labelled test record and return the id the CRM gave it."""
+        (result,) = self.push([record])
+        if not result.ok:
+            raise CrmConfigError(result.error, status=result.status, body=result.body)
+        return result.record_id
+
+
+def note_body(record, *, title: str = "Meta Chat conversation") -> str:
+    """Mapped fields as the lines of a note (`Label: value`), for note-based CRMs."""
+    lines = []
+    heading = record.fields.get("title") or title
+    if record.is_test:
+        heading = f"[Test] {heading}"
+    lines.append(str(heading))
+    for label, value in record.fields.items():
+        if label == "title" or value in (None, ""):
+            continue
+        text = str(value)
+        lines.append(f"{label}:\n{text}" if "\n" in text else f"{label}: {text}")
+    return "\n".join(lines)

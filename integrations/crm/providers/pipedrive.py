@@ -1,0 +1,146 @@
+"""Pipedrive through pipedrive-python-lib: API token; notes on the person found by email."""
+from __future__ import annotations
+
+import html
+import logging
+
+import requests
+from pipedrive.client import Client
+from pipedrive.exceptions import (
+    BaseError,
+    ForbiddenError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
+
+from integrations.crm.providers import register
+from integrations.crm.providers.base import (
+    CredentialField,
+    CrmAuthError,
+    CrmConfigError,
+    CrmProvider,
+    CrmRateLimited,
+    CrmUnavailable,
+    DefaultMapping,
+    PushResult,
+    api_host,
+    clip,
+    note_body,
+    retry_after_seconds,
+)
+
+logger = logging.getLogger(__name__)
+
+API_HOST = "https://api.pipedrive.com"
+
+
+@register
+class PipedriveProvider(CrmProvider):
+    key = "pipedrive"
+    label = "Pipedrive"
+    credential_fields = (
+        CredentialField("api_token", "API token", secret=True,
+                        help_text="Personal preferences → API → Your personal API token."),
+    )
+    target_objects = ("note",)
+    default_target_object = "note"
+    max_batch = 1
+    setup_help = (
+        "In Pipedrive: your profile → Personal preferences → API, copy the personal API "
+        "token. Each record becomes a note on the person with the user's email, created "
+        "when missing."
+    )
+
+    @classmethod
+    def default_mapping(cls, target_object: str) -> list[DefaultMapping]:
+        return [
+            DefaultMapping("Conversation", source_field="conversation_id"),
+            DefaultMapping("When", source_field="timestamp", transform="datetime"),
+            DefaultMapping("Confidence", source_field="confidence"),
+            DefaultMapping("Transcript", source_field="transcript"),
+        ]
+
+    def _client(self) -> Client:
+        client = Client(domain=api_host(self.key, API_HOST))
+        client.set_api_token(self.credentials.get("api_token", ""))
+        return client
+
+    @property
+    def _http(self) -> dict:
+        """Keyword arguments for every call: the library passes them on to requests."""
+        options = {"timeout": self.session.timeout}
+        if self.session.ca_bundle:
+            options["verify"] = self.session.ca_bundle
+        return options
+
+    def _call(self, operation):
+        try:
+            return operation(self._client())
+        except (UnauthorizedError, ForbiddenError) as error:
+            raise CrmAuthError(
+                f"Pipedrive refused the API token ({_message(error)}). Copy your personal "
+                "API token again from Personal preferences → API.",
+                status=error.response.status_code, body=clip(error.response.text),
+            ) from None
+        except TooManyRequestsError as error:
+            headers = error.response.headers
+            seconds = retry_after_seconds(
+                headers.get("Retry-After") or headers.get("x-ratelimit-reset"), default=10.0
+            )
+            raise CrmRateLimited(
+                f"Pipedrive asked to slow down; retrying after {seconds:g} s.",
+                retry_after=seconds, status=429, body=clip(error.response.text),
+            ) from None
+        except BaseError as error:
+            status = error.response.status_code
+            cls = CrmUnavailable if status >= 500 else CrmConfigError
+            raise cls(f"Pipedrive rejected the request ({status}): {_message(error)}.",
+                      status=status, body=clip(error.response.text)) from None
+        except requests.RequestException as error:
+            # The library puts the token in the URL: name the failure, never the URL.
+            raise CrmUnavailable(
+                f"Could not reach Pipedrive: {error.__class__.__name__}."
+            ) from None
+
+    # --- the interface -----------------------------------------------------------------------
+    def validate_credentials(self) -> None:
+        self._call(lambda pipedrive: pipedrive.users.get_me(**self._http))
+
+    def push(self, records: list) -> list[PushResult]:
+        return [self._note(record) for record in records]
+
+    def _person_id(self, pipedrive: Client, record) -> int:
+        user_id = record.source.get("user_id") or ""
+        if record.email:
+            term, field = record.email, "email"
+            new = {"name": record.user_name or record.email,
+                   "email": [{"value": record.email, "primary": True, "label": "work"}]}
+        else:
+            term, field = f"Meta Chat user {user_id}", "name"
+            new = {"name": term}
+        found = pipedrive.persons.search_persons(
+            params={"term": term, "fields": field, "exact_match": "true", "limit": 1},
+            **self._http,
+        )
+        items = ((found or {}).get("data") or {}).get("items") or []
+        if items:
+            return items[0]["item"]["id"]
+        return pipedrive.persons.create_person(new, **self._http)["data"]["id"]
+
+    def _note(self, record) -> PushResult:
+        def write(pipedrive):
+            content = "<br>".join(html.escape(line) for line in note_body(record).splitlines())
+            person_id = self._person_id(pipedrive, record)
+            return pipedrive.notes.create_note(
+                {"content": content, "person_id": person_id}, **self._http)
+
+        created = self._call(write)
+        return PushResult(ok=True, record_id=str(created["data"]["id"]), status=201)
+
+
+def _message(error: BaseError) -> str:
+    try:
+        body = error.response.json()
+    except ValueError:
+        return clip(error.response.text, 300)
+    return str(body.get("error") or body.get("error_info") or "no details")

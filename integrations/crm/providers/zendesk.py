@@ -1,0 +1,180 @@
+"""Zendesk through zenpy: subdomain, agent email and API token; tickets with the transcript."""
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Comment, Ticket, User
+from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, ZenpyException
+
+from integrations.crm.providers import register
+from integrations.crm.providers.base import (
+    CredentialField,
+    CrmAuthError,
+    CrmConfigError,
+    CrmProvider,
+    CrmRateLimited,
+    CrmUnavailable,
+    DefaultMapping,
+    PushResult,
+    clip,
+    retry_after_seconds,
+)
+
+logger = logging.getLogger(__name__)
+
+TICKET_FIELDS = ("subject", "comment", "tags", "priority", "type", "status", "external_id")
+
+
+@register
+class ZendeskProvider(CrmProvider):
+    key = "zendesk"
+    label = "Zendesk"
+    credential_fields = (
+        CredentialField("subdomain", "Subdomain",
+                        help_text="acme for acme.zendesk.com."),
+        CredentialField("email", "Agent email",
+                        help_text="The email of the agent the API token belongs to."),
+        CredentialField("api_token", "API token", secret=True,
+                        help_text="Admin Center → Apps and integrations → Zendesk API."),
+    )
+    target_objects = ("ticket",)
+    default_target_object = "ticket"
+    max_batch = 1
+    setup_help = (
+        "In Zendesk: Admin Center → Apps and integrations → APIs → Zendesk API, enable "
+        "token access and add an API token. Tickets are requested by the chat user (by "
+        "email) and carry the transcript as an internal note."
+    )
+
+    @classmethod
+    def default_mapping(cls, target_object: str) -> list[DefaultMapping]:
+        return [
+            DefaultMapping("subject", fixed_value="Meta Chat conversation {conversation_id}"),
+            DefaultMapping("comment", source_field="transcript"),
+            DefaultMapping("tags", fixed_value="metachat"),
+            DefaultMapping("external_id", source_field="conversation_id"),
+        ]
+
+    @classmethod
+    def clean_credentials(cls, credentials: dict) -> dict:
+        cleaned = super().clean_credentials(credentials)
+        subdomain = cleaned["subdomain"].lower()
+        if "://" in subdomain:
+            subdomain = urlsplit(subdomain).hostname or ""
+        subdomain = subdomain.removesuffix(".zendesk.com")
+        if not subdomain or not subdomain.replace("-", "").isalnum():
+            raise ValueError("Subdomain is the acme of acme.zendesk.com.", "subdomain")
+        cleaned["subdomain"] = subdomain
+        return cleaned
+
+    def _client(self) -> Zenpy:
+        host = f"{self.credentials['subdomain']}.zendesk.com"
+        override = _override_host()
+        if override:
+            host = override
+        subdomain, _, domain = host.partition(".")
+        return Zenpy(
+            subdomain=subdomain, domain=domain, email=self.credentials.get("email", ""),
+            token=self.credentials.get("api_token", ""), session=self.session,
+            timeout=self.session.timeout,
+            # Never sleep inside a delivery: a 429 goes back to the pipeline's schedule.
+            ratelimit_budget=0,
+        )
+
+    def _call(self, operation):
+        try:
+            return operation(self._client())
+        except RatelimitBudgetExceeded:
+            response = self.session.last_response
+            retry_after = retry_after_seconds(
+                response.headers.get("Retry-After") if response is not None else None
+            )
+            raise CrmRateLimited(
+                f"Zendesk asked to slow down; retrying after {retry_after:g} s.",
+                retry_after=retry_after, status=429,
+            ) from None
+        except APIException as error:
+            raise self._error_for(error) from None
+        except requests.HTTPError as error:
+            raise self._error_for(error) from None
+        except requests.RequestException as error:
+            raise CrmUnavailable(
+                f"Could not reach Zendesk: {error.__class__.__name__}."
+            ) from None
+        except ZenpyException as error:
+            raise CrmConfigError(f"Zendesk: {error}.") from None
+
+    def _error_for(self, error):
+        response = getattr(error, "response", None)
+        status = getattr(response, "status_code", None)
+        body = clip(getattr(response, "text", ""))
+        message = _message(body)
+        if status in (401, 403):
+            return CrmAuthError(
+                f"Zendesk refused the credentials ({message}). Check the subdomain, the "
+                "agent email and the API token, and that token access is enabled.",
+                status=status, body=body,
+            )
+        if status and status >= 500:
+            return CrmUnavailable(f"Zendesk failed ({status}): {message}.", status=status,
+                                  body=body)
+        return CrmConfigError(f"Zendesk rejected the ticket: {message}.", status=status,
+                              body=body)
+
+    # --- the interface -----------------------------------------------------------------------
+    def validate_credentials(self) -> None:
+        me = self._call(lambda zendesk: zendesk.users.me())
+        if getattr(me, "id", None) is None:
+            raise CrmAuthError("Zendesk did not recognise the agent email and API token.")
+
+    def push(self, records: list) -> list[PushResult]:
+        return [self._create_ticket(record) for record in records]
+
+    def _create_ticket(self, record) -> PushResult:
+        fields = {k: v for k, v in record.fields.items() if v not in (None, "")}
+        subject = str(fields.pop("subject", "Meta Chat conversation"))
+        if record.is_test:
+            subject = f"[Test] {subject}"
+        body = str(fields.pop("comment", "") or subject)
+        ticket = Ticket(subject=subject, comment=Comment(body=body, public=False))
+        if tags := fields.pop("tags", ""):
+            ticket.tags = [t.strip() for t in str(tags).replace(",", " ").split() if t.strip()]
+        for name in ("priority", "type", "status", "external_id"):
+            if name in fields:
+                setattr(ticket, name, str(fields.pop(name)))
+        custom = [
+            {"id": int(name.removeprefix("custom_field:")), "value": value}
+            for name, value in fields.items()
+            if name.startswith("custom_field:") and name.removeprefix("custom_field:").isdigit()
+        ]
+        if custom:
+            ticket.custom_fields = custom
+        if record.email:
+            ticket.requester = User(email=record.email, name=record.user_name or record.email)
+        audit = self._call(lambda zendesk: zendesk.tickets.create(ticket))
+        return PushResult(ok=True, record_id=str(audit.ticket.id), status=201)
+
+
+def _override_host() -> str:
+    from integrations.crm.providers.base import api_host
+
+    url = api_host(ZendeskProvider.key, "")
+    return urlsplit(url).netloc if url else ""
+
+
+def _message(body: str) -> str:
+    try:
+        data = json.loads(body or "{}")
+    except ValueError:
+        return clip(body, 300)
+    error = data.get("error")
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("title") or error)
+    details = data.get("details")
+    if details:
+        return f"{data.get('description') or error}: {clip(details, 300)}"
+    return str(data.get("description") or error or "no details")
