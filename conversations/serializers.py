@@ -162,13 +162,18 @@ def _moment(value: str, *, name: str):
                 moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
     except ValueError:  # well formed but impossible, such as 2025-13-45
         moment = None
+    if moment is not None:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, UTC)
+        try:
+            moment = moment.astimezone(UTC)  # years 1 and 9999 overflow here
+        except OverflowError:
+            moment = None
     if moment is None:
         raise serializers.ValidationError(
             {name: ["Use an ISO 8601 date or date-time, e.g. 2025-01-15 or "
                     "2025-01-15T10:30:00Z."]}
         )
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, UTC)
     return moment
 
 

@@ -217,6 +217,8 @@ def _user_fields(user_info: dict | None) -> tuple[str, str, dict]:
     email = str(info.pop("email", "") or "").strip()
     if len(name) > 200:
         raise InvalidUser("The user's name is longer than 200 characters.", field="user")
+    if len(email) > 254:
+        raise InvalidUser("The user's email is longer than 254 characters.", field="user")
     if email:
         try:
             validate_email(email)

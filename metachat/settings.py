@@ -185,6 +185,11 @@ WEBHOOK_USER_AGENT = "MetaChat-Webhooks/1.0"
 ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25AnswerEngine")
 # Largest document (written text or uploaded file) in bytes; larger ones are refused (413).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# Largest request body held in memory (files excluded): a document's text sent as JSON fits,
+# with room for JSON escaping. A larger body is a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
+    "DATA_UPLOAD_MAX_MEMORY_SIZE", default=DOCUMENT_MAX_BYTES * 2 + 64 * 1024
+)
 
 # --- CRM integrations ----------------------------------------------------------------------
 # Seconds before any call to a CRM gives up; an extra CA bundle to trust (PEM) for CRMs
@@ -251,8 +256,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "metachat.api.parsers.JSONParser",
-        "djangorestframework_camel_case.parser.CamelCaseFormParser",
-        "djangorestframework_camel_case.parser.CamelCaseMultiPartParser",
+        "metachat.api.parsers.FormParser",
+        "metachat.api.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [

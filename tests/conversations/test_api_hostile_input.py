@@ -65,3 +65,25 @@ def test_user_details_nested_more_than_five_levels_are_refused(api_client, works
 
     assert response.status_code == 400 and "levels deep" in str(response.json())
     assert not EndUser.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["/v1/chat", "/v1/sessions"])
+def test_an_email_longer_than_254_characters_is_a_400(api_client, workspace, url):
+    response = api_client.post(
+        url, {"message": "hi", "user": {"email": "a" * 300 + "@example.com"}}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "user" in response.json()["error"]["fields"]
+    assert not EndUser.objects.exists()
+
+
+@pytest.mark.parametrize("query", [
+    {"since": "9999-12-31T23:00:00-05:00"},
+    {"until": "0001-01-01T00:00:00+05:00"},
+])
+def test_dates_at_the_edge_of_the_calendar_are_a_400(api_client, workspace, query):
+    response = api_client.get("/v1/conversations", query)
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == list(query)
