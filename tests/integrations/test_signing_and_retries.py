@@ -106,6 +106,36 @@ def test_a_delivery_that_keeps_failing_gives_up_after_the_last_retry(
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
 
 
+def test_a_nul_byte_in_the_answer_is_logged_and_the_delivery_succeeds_once(
+    transactional_db, workspace, receiver
+):
+    receiver.answer(Answer(200, b"ok\x00"))
+    WebhookFactory(workspace=workspace, url=receiver.url)
+
+    delivery = _publish_and_send(workspace)
+    delivery_send(delivery_pk=delivery.pk, attempts_made=delivery.attempt_count)  # a late wake-up
+
+    assert delivery.status == "succeeded" and delivery.attempt_count == 1
+    assert [a.response_body for a in delivery.attempts.all()] == ["ok"]
+    assert len(receiver.requests) == 1
+
+
+def test_a_nul_byte_in_a_failing_answer_still_schedules_a_retry(
+    transactional_db, workspace, receiver
+):
+    receiver.answer(Answer(500, b"\x00boom\xed\xa0\x80"))
+    WebhookFactory(workspace=workspace, url=receiver.url)
+
+    with time_machine.travel(T0, tick=False):
+        delivery = _publish_and_send(workspace)
+
+    assert delivery.status == "pending" and delivery.attempt_count == 1
+    assert delivery.next_attempt_at > T0 and delivery.last_error == "HTTP 500"
+    [attempt] = delivery.attempts.all()
+    assert attempt.response_status == 500 and attempt.response_body.startswith("boom")
+    assert "\x00" not in attempt.response_body
+
+
 def test_a_stale_wake_up_never_sends_an_attempt_twice(transactional_db, workspace, receiver):
     receiver.answer(Answer(500))
     WebhookFactory(workspace=workspace, url=receiver.url)
