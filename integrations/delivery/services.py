@@ -188,14 +188,14 @@ def _record(kind, delivery, result: AttemptResult, *, started, retry_on_failure,
             error = _describe_failure(result)
             next_at = (
                 retry.next_attempt_at(attempts_made=number, now=now, retry_after=result.retry_after)
-                if retry_on_failure else None
+                if retry_on_failure and not result.refused else None
             )
             rows.update(
                 status=Delivery.Status.PENDING if next_at else Delivery.Status.FAILED,
                 attempt_count=number, next_attempt_at=next_at, claimed_until=None,
                 last_error=error,
             )
-            if record_health:
+            if record_health and not result.refused:
                 kind.on_failure(delivery.destination_id, error)
     delivery.refresh_from_db()
 

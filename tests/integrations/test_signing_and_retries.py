@@ -136,6 +136,27 @@ def test_a_nul_byte_in_a_failing_answer_still_schedules_a_retry(
     assert "\x00" not in attempt.response_body
 
 
+def test_a_delivery_whose_webhook_is_in_another_workspace_is_never_sent(
+    transactional_db, workspace, other_workspace, receiver
+):
+    webhook = WebhookFactory(workspace=workspace, url=receiver.url)
+    event = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
+    [delivery] = event_dispatch(event=event)
+    Webhook.objects.filter(pk=webhook.pk).update(workspace=other_workspace)  # moved, somehow
+
+    with time_machine.travel(T0, tick=False):
+        delivery_send(delivery_pk=delivery.pk, attempts_made=0)
+
+    assert receiver.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.next_attempt_at is None
+    assert "another workspace" in delivery.last_error
+    [attempt] = delivery.attempts.all()
+    assert attempt.response_status is None and "another workspace" in attempt.error
+    webhook.refresh_from_db()
+    assert webhook.status == "active" and webhook.failing_since is None
+
+
 def test_a_stale_wake_up_never_sends_an_attempt_twice(transactional_db, workspace, receiver):
     receiver.answer(Answer(500))
     WebhookFactory(workspace=workspace, url=receiver.url)
