@@ -68,10 +68,24 @@ def test_the_retry_schedule_runs_from_settings_with_jitter_then_gives_up(setting
     settings.WEBHOOK_RETRY_SCHEDULE = [0, 5, 300, 1800]
     settings.WEBHOOK_RETRY_JITTER = 0.1
 
-    waits = [(next_attempt_at(attempts_made=n, now=T0) - T0).total_seconds() for n in (1, 2, 3)]
+    for attempts_made, base in ((1, 5), (2, 300), (3, 1800)):
+        waits = [
+            (next_attempt_at(attempts_made=attempts_made, now=T0) - T0).total_seconds()
+            for _ in range(50)
+        ]
 
-    assert 5 <= waits[0] <= 5.5 and 300 <= waits[1] <= 330 and 1800 <= waits[2] <= 1980
+        assert all(base <= wait <= base * 1.1 for wait in waits), (base, waits)
+        assert len(set(waits)) > 1 and max(waits) > base  # spread, not the bare schedule
     assert next_attempt_at(attempts_made=4, now=T0) is None
+
+
+def test_without_jitter_the_waits_are_the_schedule(settings):
+    settings.WEBHOOK_RETRY_SCHEDULE = [0, 5, 300]
+    settings.WEBHOOK_RETRY_JITTER = 0
+
+    waits = [(next_attempt_at(attempts_made=n, now=T0) - T0).total_seconds() for n in (1, 2)]
+
+    assert waits == [5, 300]
 
 
 def test_retry_after_is_honoured(transactional_db, workspace, receiver):
@@ -104,6 +118,19 @@ def test_a_delivery_that_keeps_failing_gives_up_after_the_last_retry(
     assert delivery.next_attempt_at is None
     assert [a.response_status for a in delivery.attempts.all()] == [503, 503, 503]
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+
+
+def test_a_long_answer_is_logged_cut_at_4_kib(transactional_db, workspace, receiver):
+    answer = b"0123456789abcdef" * 640  # 10 KiB
+    receiver.answer(Answer(200, answer))
+    WebhookFactory(workspace=workspace, url=receiver.url)
+
+    delivery = _publish_and_send(workspace)
+
+    assert delivery.status == "succeeded"
+    [attempt] = delivery.attempts.all()
+    assert len(attempt.response_body) == 4096
+    assert attempt.response_body == answer[:4096].decode()
 
 
 def test_a_nul_byte_in_the_answer_is_logged_and_the_delivery_succeeds_once(
