@@ -69,6 +69,11 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         ("Recent deliveries", {"fields": ["recent_deliveries"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A webhook never changes tenant: its pending deliveries carry its workspace's events.
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else ("workspace", *readonly)
+
     @admin.display(description="Status")
     def status_label(self, webhook):
         return status_badge(webhook.status)

@@ -19,6 +19,9 @@ class AttemptResult:
     error: str = ""
     retry_after: float | None = None  # seconds the receiver asked us to wait
     duration_ms: float = 0.0
+    # Not sent, and never will be (it would go to the wrong place): the delivery fails at
+    # once, without retries, and the destination's health is left alone.
+    refused: bool = False
 
 
 class DestinationKind:

@@ -8,6 +8,7 @@ SQLite alike; the sweeper selects due rows with SKIP LOCKED where the database h
 import logging
 import time
 import zlib
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -145,6 +146,19 @@ def _send_and_record(kind, batch, *, retry_on_failure: bool, record_health: bool
     return batch
 
 
+def _storable_text(text: str) -> str:
+    """Text a receiver sent back, made storable everywhere: PostgreSQL refuses NUL in text
+    columns and lone surrogates in UTF-8, and one refused insert would leave the delivery
+    to be re-sent forever."""
+    text = text.replace("\x00", "")
+    return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def _storable(result: AttemptResult) -> AttemptResult:
+    return replace(result, body=_storable_text(result.body or "")[:RESPONSE_BODY_LIMIT],
+                   error=_storable_text(result.error or "")[:500])
+
+
 def _describe_failure(result: AttemptResult) -> str:
     if result.error:
         return result.error[:500]
@@ -154,12 +168,13 @@ def _describe_failure(result: AttemptResult) -> str:
 def _record(kind, delivery, result: AttemptResult, *, started, retry_on_failure, record_health):
     now = timezone.now()
     number = delivery.attempt_count + 1
+    result = _storable(result)  # every destination kind's answer passes here
     with transaction.atomic():
         Attempt.objects.create(
             workspace_id=delivery.workspace_id, delivery=delivery, number=number,
             started_at=started, duration_ms=round(result.duration_ms, 2),
-            response_status=result.status, response_body=(result.body or "")[:RESPONSE_BODY_LIMIT],
-            error=(result.error or "")[:500],
+            response_status=result.status, response_body=result.body,
+            error=result.error,
         )
         rows = Delivery.objects.filter(pk=delivery.pk)
         if result.ok:
@@ -173,14 +188,14 @@ def _record(kind, delivery, result: AttemptResult, *, started, retry_on_failure,
             error = _describe_failure(result)
             next_at = (
                 retry.next_attempt_at(attempts_made=number, now=now, retry_after=result.retry_after)
-                if retry_on_failure else None
+                if retry_on_failure and not result.refused else None
             )
             rows.update(
                 status=Delivery.Status.PENDING if next_at else Delivery.Status.FAILED,
                 attempt_count=number, next_attempt_at=next_at, claimed_until=None,
                 last_error=error,
             )
-            if record_health:
+            if record_health and not result.refused:
                 kind.on_failure(delivery.destination_id, error)
     delivery.refresh_from_db()
 

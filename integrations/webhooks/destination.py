@@ -32,6 +32,16 @@ class WebhookDestination(DestinationKind):
             if webhook is None:
                 results.append(AttemptResult(ok=False, error="the webhook was deleted"))
                 continue
+            if webhook.workspace_id != delivery.workspace_id:
+                # A webhook never changes workspace; should one have, this workspace's events
+                # must not go to the other one's URL.
+                logger.warning("delivery %s refused: webhook %s is in another workspace",
+                               delivery.pk, webhook.pk)
+                results.append(AttemptResult(
+                    ok=False, refused=True,
+                    error="refused: the webhook belongs to another workspace now",
+                ))
+                continue
             # The transport checks the address again at every delivery (a name may resolve
             # elsewhere by now) and connects only to the address it checked.
             results.append(webhook_post(

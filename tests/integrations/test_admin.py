@@ -6,7 +6,7 @@ from integrations.delivery.services import delivery_send
 from integrations.models import Delivery, Webhook
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish
-from tests.factories import WebhookFactory
+from tests.factories import MembershipFactory, WebhookFactory
 from tests.receivers import Answer
 
 
@@ -138,3 +138,27 @@ def test_ticking_active_again_in_the_form_resumes_waiting_deliveries(
     assert webhook.status == "active" and webhook.disabled_reason == ""
     assert Delivery.objects.get(pk=delivery.pk).next_attempt_at is not None
     assert receiver.requests == []
+
+
+def test_a_webhook_cannot_be_moved_to_another_workspace(
+    transactional_db, client, operator, workspace, other_workspace, receiver
+):
+    MembershipFactory(workspace=other_workspace, user=operator)  # owns both
+    webhook = WebhookFactory(workspace=workspace, url=receiver.url, events=["*"], name="Orders")
+    event = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
+    [delivery] = event_dispatch(event=event)
+    client = _login(client, operator)
+    change_url = reverse("admin:integrations_webhook_change", args=[webhook.pk])
+
+    response = client.post(change_url, {
+        "workspace": other_workspace.pk, "name": "Renamed", "url": receiver.url,
+        "events": ["*"], "filters": "[]", "description": "", "active": "on",
+    })
+
+    assert response.status_code == 302  # the rest of the form was saved
+    webhook.refresh_from_db()
+    assert webhook.name == "Renamed" and webhook.workspace == workspace
+    assert b'name="workspace"' not in client.get(change_url).content
+    delivery_send(delivery_pk=delivery.pk, attempts_made=0)
+    assert Delivery.objects.get(pk=delivery.pk).status == "succeeded"
+    assert len(receiver.requests) == 1

@@ -75,6 +75,24 @@ def test_test_sends_a_signed_test_event_and_shows_the_result(api_client, workspa
     assert payload["event"] == "webhook.test" and payload["data"]["webhookId"] == webhook.public_id
 
 
+def test_a_receiver_answering_a_nul_byte_gets_its_test_result_and_attempt_logged(
+    api_client, workspace, receiver
+):
+    # PostgreSQL refuses NUL in text: storing the answer as sent would be a 500 here
+    webhook = WebhookFactory(workspace=workspace, url=receiver.url)
+    receiver.answer(Answer(200, b"ok\x00"))
+
+    response = api_client.post(f"/v1/webhooks/{webhook.public_id}/test")
+
+    assert response.status_code == 200, response.content
+    result = response.json()["data"]
+    assert result["ok"] is True and result["responseStatus"] == 200
+    assert result["responseBody"] == "ok"
+    delivery = Delivery.objects.get(destination_id=webhook.pk)
+    assert delivery.status == "succeeded"
+    assert [a.response_body for a in delivery.attempts.all()] == ["ok"]
+
+
 def test_a_failing_test_reports_the_error(api_client, workspace, receiver):
     webhook = WebhookFactory(workspace=workspace, url=receiver.url)
     receiver.answer(Answer(500, b"nope"))

@@ -68,10 +68,24 @@ def test_the_retry_schedule_runs_from_settings_with_jitter_then_gives_up(setting
     settings.WEBHOOK_RETRY_SCHEDULE = [0, 5, 300, 1800]
     settings.WEBHOOK_RETRY_JITTER = 0.1
 
-    waits = [(next_attempt_at(attempts_made=n, now=T0) - T0).total_seconds() for n in (1, 2, 3)]
+    for attempts_made, base in ((1, 5), (2, 300), (3, 1800)):
+        waits = [
+            (next_attempt_at(attempts_made=attempts_made, now=T0) - T0).total_seconds()
+            for _ in range(50)
+        ]
 
-    assert 5 <= waits[0] <= 5.5 and 300 <= waits[1] <= 330 and 1800 <= waits[2] <= 1980
+        assert all(base <= wait <= base * 1.1 for wait in waits), (base, waits)
+        assert len(set(waits)) > 1 and max(waits) > base  # spread, not the bare schedule
     assert next_attempt_at(attempts_made=4, now=T0) is None
+
+
+def test_without_jitter_the_waits_are_the_schedule(settings):
+    settings.WEBHOOK_RETRY_SCHEDULE = [0, 5, 300]
+    settings.WEBHOOK_RETRY_JITTER = 0
+
+    waits = [(next_attempt_at(attempts_made=n, now=T0) - T0).total_seconds() for n in (1, 2)]
+
+    assert waits == [5, 300]
 
 
 def test_retry_after_is_honoured(transactional_db, workspace, receiver):
@@ -104,6 +118,70 @@ def test_a_delivery_that_keeps_failing_gives_up_after_the_last_retry(
     assert delivery.next_attempt_at is None
     assert [a.response_status for a in delivery.attempts.all()] == [503, 503, 503]
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+
+
+def test_a_long_answer_is_logged_cut_at_4_kib(transactional_db, workspace, receiver):
+    answer = b"0123456789abcdef" * 640  # 10 KiB
+    receiver.answer(Answer(200, answer))
+    WebhookFactory(workspace=workspace, url=receiver.url)
+
+    delivery = _publish_and_send(workspace)
+
+    assert delivery.status == "succeeded"
+    [attempt] = delivery.attempts.all()
+    assert len(attempt.response_body) == 4096
+    assert attempt.response_body == answer[:4096].decode()
+
+
+def test_a_nul_byte_in_the_answer_is_logged_and_the_delivery_succeeds_once(
+    transactional_db, workspace, receiver
+):
+    receiver.answer(Answer(200, b"ok\x00"))
+    WebhookFactory(workspace=workspace, url=receiver.url)
+
+    delivery = _publish_and_send(workspace)
+    delivery_send(delivery_pk=delivery.pk, attempts_made=delivery.attempt_count)  # a late wake-up
+
+    assert delivery.status == "succeeded" and delivery.attempt_count == 1
+    assert [a.response_body for a in delivery.attempts.all()] == ["ok"]
+    assert len(receiver.requests) == 1
+
+
+def test_a_nul_byte_in_a_failing_answer_still_schedules_a_retry(
+    transactional_db, workspace, receiver
+):
+    receiver.answer(Answer(500, b"\x00boom\xed\xa0\x80"))
+    WebhookFactory(workspace=workspace, url=receiver.url)
+
+    with time_machine.travel(T0, tick=False):
+        delivery = _publish_and_send(workspace)
+
+    assert delivery.status == "pending" and delivery.attempt_count == 1
+    assert delivery.next_attempt_at > T0 and delivery.last_error == "HTTP 500"
+    [attempt] = delivery.attempts.all()
+    assert attempt.response_status == 500 and attempt.response_body.startswith("boom")
+    assert "\x00" not in attempt.response_body
+
+
+def test_a_delivery_whose_webhook_is_in_another_workspace_is_never_sent(
+    transactional_db, workspace, other_workspace, receiver
+):
+    webhook = WebhookFactory(workspace=workspace, url=receiver.url)
+    event = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
+    [delivery] = event_dispatch(event=event)
+    Webhook.objects.filter(pk=webhook.pk).update(workspace=other_workspace)  # moved, somehow
+
+    with time_machine.travel(T0, tick=False):
+        delivery_send(delivery_pk=delivery.pk, attempts_made=0)
+
+    assert receiver.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.next_attempt_at is None
+    assert "another workspace" in delivery.last_error
+    [attempt] = delivery.attempts.all()
+    assert attempt.response_status is None and "another workspace" in attempt.error
+    webhook.refresh_from_db()
+    assert webhook.status == "active" and webhook.failing_since is None
 
 
 def test_a_stale_wake_up_never_sends_an_attempt_twice(transactional_db, workspace, receiver):
