@@ -24,7 +24,11 @@ def delivery_list(*, workspace) -> QuerySet[Delivery]:
 
 
 def event_list(*, workspace, type: str | None = None) -> QuerySet[Event]:
+    """The workspace's events, newest first. Test sends (`webhook.test`) are not
+    conversation events: a poller sees them only when it asks for that type."""
     events = Event.objects.filter(workspace=workspace)
     if type:
         events = events.filter(type=type)
+    else:
+        events = events.exclude(type="webhook.test")
     return events.order_by("-created_at", "-pk")

@@ -159,6 +159,20 @@ def test_events_can_be_polled_and_filtered_by_type(api_client, workspace, other_
     assert bad.status_code == 400 and "type" in bad.json()["error"]["fields"]
 
 
+def test_test_sends_stay_out_of_the_polled_events_unless_asked_for(
+    api_client, workspace, receiver
+):
+    webhook = WebhookFactory(workspace=workspace, url=receiver.url)
+    started = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
+    assert api_client.post(f"/v1/webhooks/{webhook.public_id}/test").status_code == 200
+
+    polled = api_client.get("/v1/events").json()["data"]
+    tests = api_client.get("/v1/events?type=webhook.test").json()["data"]
+
+    assert [e["id"] for e in polled] == [started.public_id]
+    assert [e["type"] for e in tests] == ["webhook.test"]
+
+
 def test_another_workspaces_webhooks_and_deliveries_are_not_found(
     api_client, other_workspace
 ):
