@@ -27,8 +27,5 @@ def event_list(*, workspace, type: str | None = None) -> QuerySet[Event]:
     """The workspace's events, newest first. Test sends (`webhook.test`) are not
     conversation events: a poller sees them only when it asks for that type."""
     events = Event.objects.filter(workspace=workspace)
-    if type:
-        events = events.filter(type=type)
-    else:
-        events = events.exclude(type="webhook.test")
+    events = events.filter(type=type) if type else events.exclude(type="webhook.test")
     return events.order_by("-created_at", "-pk")
