@@ -67,10 +67,16 @@ def _send_to(connection_id: int, deliveries: list) -> list[AttemptResult]:
         elapsed = (time.monotonic() - started) * 1000 / max(len(deliveries), 1)
         return [AttemptResult(duration_ms=round(elapsed, 1), **fields) for _ in deliveries]
 
-    workspace_id = deliveries[0].workspace_id
-    connection = CrmConnection.objects.filter(pk=connection_id, workspace_id=workspace_id).first()
+    connection = CrmConnection.objects.filter(pk=connection_id).first()
     if connection is None:
         return each(ok=False, error="The CRM connection no longer exists.")
+    if any(d.workspace_id != connection.workspace_id for d in deliveries):
+        # A connection never changes workspace; should one have, this workspace's records
+        # must not be written with another workspace's credentials.
+        logger.warning("crm deliveries refused: connection %s is in another workspace",
+                       connection_id)
+        return each(ok=False, refused=True,
+                    error="refused: the CRM connection belongs to another workspace")
     if connection.status == CrmConnection.Status.DISCONNECTED:
         return each(ok=False, error="The CRM connection is disconnected; reconnect it to sync.")
     payloads = [d.event.payload for d in deliveries]

@@ -113,7 +113,7 @@ def crm_events_clean(*, events) -> list[str]:
     return list(dict.fromkeys(events))
 
 
-def field_mappings_clean(*, mappings) -> list[MappingSpec]:
+def field_mappings_clean(*, mappings, provider_cls=None) -> list[MappingSpec]:
     if not isinstance(mappings, list):
         raise CrmInputError("fieldMappings must be a list.",
                             fields={"field_mappings": ["Must be a list."]})
@@ -136,6 +136,8 @@ def field_mappings_clean(*, mappings) -> list[MappingSpec]:
         elif not spec.fixed_value and spec.source_field not in SourceField.values:
             problem = ("Choose a sourceField (" + ", ".join(SourceField.values) +
                        ") or give a fixedValue.")
+        elif provider_cls is not None and provider_cls.target_field_problem(spec.target_field):
+            problem = provider_cls.target_field_problem(spec.target_field)
         elif spec.transform not in FieldMapping.Transform.values:
             problem = "transform is one of: " + ", ".join(
                 t for t in FieldMapping.Transform.values if t) + " (or empty)."
@@ -178,7 +180,8 @@ def crm_connection_connect(
     target = crm_target_object_clean(provider_cls=provider_cls, target_object=target_object)
     events = crm_events_clean(events=events)
     specs = (
-        field_mappings_clean(mappings=field_mappings) if field_mappings is not None
+        field_mappings_clean(mappings=field_mappings, provider_cls=provider_cls)
+        if field_mappings is not None
         else [MappingSpec(**vars(m)) for m in provider_cls.default_mapping(target)]
     )
     if not verified:
@@ -243,7 +246,9 @@ def crm_connection_update(
 
 
 def field_mappings_replace(*, connection: CrmConnection, mappings: list) -> list[FieldMapping]:
-    specs = field_mappings_clean(mappings=mappings)
+    specs = field_mappings_clean(
+        mappings=mappings, provider_cls=crm_provider_get(provider=connection.provider)
+    )
     with transaction.atomic():
         connection.field_mappings.all().delete()
         return _mappings_write(connection=connection, specs=specs)

@@ -41,7 +41,7 @@ def check_url(url: str) -> None:
     except InvalidIPAddress as error:
         raise UnsafeURL(
             f"The URL's host resolves to {error}, a private, loopback or reserved address; "
-            "webhooks may only call public addresses."
+            "Meta Chat only calls public addresses."
         ) from None
     except (requests.RequestException, UnicodeError, ValueError, OSError):
         raise UnsafeURL(f"The URL's host {parts.hostname!r} could not be resolved.") from None

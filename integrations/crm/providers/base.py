@@ -148,6 +148,13 @@ class CrmProvider:
         raise NotImplementedError("Return the default DefaultMapping rows for target_object.")
 
     @classmethod
+    def target_field_problem(cls, target_field: str) -> str | None:
+        """What is wrong with writing to `target_field` in this CRM, or None when it is fine.
+        Providers whose field names follow a pattern say so here, so a mapping is refused
+        when saved rather than failing at every push."""
+        return None
+
+    @classmethod
     def clean_credentials(cls, credentials: dict) -> dict:
         """Strip the values and require every credential field; returns the cleaned dict.
 
@@ -157,6 +164,13 @@ class CrmProvider:
             value = str(credentials.get(field.name) or "").strip()
             if not value:
                 raise ValueError(f"{field.label} is required.", field.name)
+            if field.secret and not (value.isascii() and value.isprintable()):
+                # Tokens travel in HTTP headers, which carry ASCII only; a paste with a stray
+                # character is a typo, not a token.
+                raise ValueError(
+                    f"{field.label} may hold only printable ASCII characters; check the paste.",
+                    field.name,
+                )
             cleaned[field.name] = value
         return cleaned
 

@@ -28,6 +28,7 @@ from integrations.crm.providers.base import (
     clip,
     retry_after_seconds,
 )
+from integrations.webhooks.ssrf import UnsafeURL, check_url
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,10 @@ class SalesforceProvider(CrmProvider):
             url = "https://" + url
         if url.startswith("http://"):
             raise ValueError("Instance URL must start with https://.", "instance_url")
+        try:
+            check_url(url)  # the client secret is sent there: public addresses only
+        except UnsafeURL as error:
+            raise ValueError(f"Instance URL: {error}", "instance_url") from None
         cleaned["instance_url"] = url
         return cleaned
 
@@ -144,7 +149,15 @@ class SalesforceProvider(CrmProvider):
                 "Client Credentials Flow.",
                 status=response.status_code, body=clip(response.text),
             )
-        token = (body["access_token"], body.get("instance_url") or self._instance_url)
+        instance_url = body.get("instance_url") or self._instance_url
+        try:
+            check_url(instance_url)  # every later call, with the token, goes there
+        except UnsafeURL as error:
+            raise CrmAuthError(
+                f"Salesforce's login answer points at an address Meta Chat will not call "
+                f"({error})", status=response.status_code,
+            ) from None
+        token = (body["access_token"], instance_url)
         with _tokens_lock:
             _tokens[self._cache_key()] = token
         return token

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from urllib.parse import urlsplit
 
 import requests
@@ -27,6 +28,7 @@ from integrations.crm.providers.base import (
 logger = logging.getLogger(__name__)
 
 TICKET_FIELDS = ("subject", "comment", "tags", "priority", "type", "status", "external_id")
+_CUSTOM_FIELD = re.compile(r"custom_field:[0-9]{1,20}")
 
 
 @register
@@ -49,6 +51,13 @@ class ZendeskProvider(CrmProvider):
         "token access and add an API token. Tickets are requested by the chat user (by "
         "email) and carry the transcript as an internal note."
     )
+
+    @classmethod
+    def target_field_problem(cls, target_field: str) -> str | None:
+        if target_field.startswith("custom_field:") and not _CUSTOM_FIELD.fullmatch(target_field):
+            return ("A Zendesk custom field is custom_field:<its numeric id>, "
+                    "e.g. custom_field:360001234567.")
+        return None
 
     @classmethod
     def default_mapping(cls, target_object: str) -> list[DefaultMapping]:
@@ -149,7 +158,7 @@ class ZendeskProvider(CrmProvider):
         custom = [
             {"id": int(name.removeprefix("custom_field:")), "value": value}
             for name, value in fields.items()
-            if name.startswith("custom_field:") and name.removeprefix("custom_field:").isdigit()
+            if _CUSTOM_FIELD.fullmatch(name)
         ]
         if custom:
             ticket.custom_fields = custom

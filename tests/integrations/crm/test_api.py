@@ -202,3 +202,65 @@ def test_no_key_is_a_401(client):
     response = client.get(URL)
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("provider, credentials, field", [
+    ("hubspot", {"accessToken": "tökén€"}, "credentials.accessToken"),
+    ("intercom", {"accessToken": "tök€n"}, "credentials.accessToken"),
+    ("zendesk", {"subdomain": "acme", "email": "a@b.c", "apiToken": "tökén€"},
+     "credentials.apiToken"),
+])
+def test_a_secret_with_characters_no_http_header_carries_is_a_400(
+    crm_api, provider, credentials, field
+):
+    response = crm_api.post(URL, {"provider": provider, "credentials": credentials},
+                            format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not CrmConnection.objects.exists()
+
+
+@pytest.mark.parametrize("instance_url", [
+    "https://" + "a" * 300 + ".com",   # a DNS label over 63 characters
+    "https://10.0.0.5",                # private
+    "https://169.254.169.254",         # link-local (cloud metadata)
+])
+def test_a_salesforce_instance_url_must_be_a_public_address(
+    crm_api, salesforce, connections_seen, instance_url
+):
+    body = sf_body(salesforce)
+    body["credentials"]["instanceUrl"] = instance_url
+
+    response = crm_api.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    assert "credentials.instanceUrl" in response.json()["error"]["fields"]
+    assert not CrmConnection.objects.exists()
+    # refused before any socket to a non-loopback address was opened
+    assert [a for a in connections_seen
+            if isinstance(a, tuple) and not a[0].startswith(("127.", "::1"))] == []
+
+
+def test_loopback_instance_urls_are_refused_where_loopback_is_not_allowed(
+    crm_api, salesforce, settings
+):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+
+    response = crm_api.post(URL, sf_body(salesforce), format="json")
+
+    assert response.status_code == 400
+    assert "credentials.instanceUrl" in response.json()["error"]["fields"]
+    assert salesforce.requests == []  # the client secret was never sent there
+    assert not CrmConnection.objects.exists()
+
+
+def test_a_zendesk_custom_field_must_name_a_numeric_id(crm_api, zendesk, zendesk_connection):
+    url = f"{URL}/{zendesk_connection.public_id}/field-mappings"
+
+    response = crm_api.put(url, {"fieldMappings": [
+        {"targetField": "custom_field:²", "fixedValue": "x"}]}, format="json")
+
+    assert response.status_code == 400
+    assert "custom_field:<its numeric id>" in response.json()["error"]["message"]
+    assert crm_api.post(f"{URL}/{zendesk_connection.public_id}/test").status_code == 200

@@ -118,3 +118,17 @@ def test_failures_start_a_failing_period_that_a_success_ends(hubspot, hubspot_co
     KIND.on_success(hubspot_connection.pk)
     hubspot_connection.refresh_from_db()
     assert hubspot_connection.failing_since is None
+
+
+def test_deliveries_of_another_workspace_are_never_pushed_with_this_connection(
+    salesforce, salesforce_connection, other_workspace
+):
+    stray = SimpleNamespace(destination_id=salesforce_connection.pk,
+                            workspace_id=other_workspace.pk,
+                            event=SimpleNamespace(payload=ended("conv_theirs")))
+
+    results = KIND.send([stray])
+
+    assert results[0].ok is False and results[0].refused is True
+    assert "another workspace" in results[0].error
+    assert salesforce.records == []
