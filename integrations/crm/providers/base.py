@@ -197,6 +197,15 @@ class CrmProvider:
         return result.record_id
 
 
+# What note-based CRMs (Intercom, Pipedrive) write by default: the lines of `note_body`.
+NOTE_DEFAULT_MAPPING = (
+    DefaultMapping("Conversation", source_field="conversation_id"),
+    DefaultMapping("When", source_field="timestamp", transform="datetime"),
+    DefaultMapping("Confidence", source_field="confidence"),
+    DefaultMapping("Transcript", source_field="transcript"),
+)
+
+
 def note_body(record, *, title: str = "Meta Chat conversation") -> str:
     """Mapped fields as the lines of a note (`Label: value`), for note-based CRMs."""
     lines = []

@@ -11,6 +11,7 @@ from intercom.core.api_error import ApiError
 
 from integrations.crm.providers import register
 from integrations.crm.providers.base import (
+    NOTE_DEFAULT_MAPPING,
     CredentialField,
     CrmAuthError,
     CrmConfigError,
@@ -49,12 +50,7 @@ class IntercomProvider(CrmProvider):
 
     @classmethod
     def default_mapping(cls, target_object: str) -> list[DefaultMapping]:
-        return [
-            DefaultMapping("Conversation", source_field="conversation_id"),
-            DefaultMapping("When", source_field="timestamp", transform="datetime"),
-            DefaultMapping("Confidence", source_field="confidence"),
-            DefaultMapping("Transcript", source_field="transcript"),
-        ]
+        return list(NOTE_DEFAULT_MAPPING)
 
     def _client(self) -> Intercom:
         return Intercom(

@@ -15,6 +15,7 @@ from pipedrive.exceptions import (
 
 from integrations.crm.providers import register
 from integrations.crm.providers.base import (
+    NOTE_DEFAULT_MAPPING,
     CredentialField,
     CrmAuthError,
     CrmConfigError,
@@ -53,12 +54,7 @@ class PipedriveProvider(CrmProvider):
 
     @classmethod
     def default_mapping(cls, target_object: str) -> list[DefaultMapping]:
-        return [
-            DefaultMapping("Conversation", source_field="conversation_id"),
-            DefaultMapping("When", source_field="timestamp", transform="datetime"),
-            DefaultMapping("Confidence", source_field="confidence"),
-            DefaultMapping("Transcript", source_field="transcript"),
-        ]
+        return list(NOTE_DEFAULT_MAPPING)
 
     def _client(self) -> Client:
         client = Client(domain=api_host(self.key, API_HOST))
