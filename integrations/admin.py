@@ -61,6 +61,14 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("public_id", "status_label", "disabled_reason", "failing_since",
                        "last_success_at", "last_error", "created_at", "recent_deliveries")
     actions = ["send_test", "enable", "rotate_secret"]
+
+    def delete_model(self, request, obj):
+        services.webhook_delete(webhook=obj)
+
+    def delete_queryset(self, request, queryset):
+        for webhook in queryset:
+            services.webhook_delete(webhook=webhook)
+
     fieldsets = [
         (None, {"fields": ["workspace", "name", "url", "events", "filters", "description",
                            "active"]}),

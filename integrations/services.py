@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from integrations.delivery import health
 from integrations.delivery.services import (
+    deliveries_cancel,
     deliveries_resume,
     delivery_redeliver,
     delivery_send_now,
@@ -105,9 +106,7 @@ def webhook_enable(*, webhook: Webhook) -> Webhook:
 
 def webhook_delete(*, webhook: Webhook) -> None:
     with transaction.atomic():
-        Delivery.objects.filter(
-            destination_kind=KIND, destination_id=webhook.pk, status=Delivery.Status.PENDING
-        ).update(status=Delivery.Status.CANCELLED, next_attempt_at=None)
+        deliveries_cancel(destination_kind=KIND, destination_id=webhook.pk)
         webhook.delete()
 
 

@@ -137,6 +137,13 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     actions = ["test_connection", "disconnect", "reconnect"]
     inlines = [FieldMappingInline]
 
+    def delete_model(self, request, obj):
+        services.crm_connection_delete(connection=obj)
+
+    def delete_queryset(self, request, queryset):
+        for connection in queryset:
+            services.crm_connection_delete(connection=connection)
+
     # --- which form ---------------------------------------------------------------------------
     def _provider_key(self, request, obj=None) -> str:
         key = obj.provider if obj is not None else request.GET.get("provider", "")

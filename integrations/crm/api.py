@@ -106,7 +106,7 @@ class CrmConnectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(responses={204: None})
     def destroy(self, request, id=None):
         """Remove the connection and its stored credentials."""
-        self.get_object().delete()
+        services.crm_connection_delete(connection=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=FieldMappingsSerializer, responses=CrmConnectionSerializer)

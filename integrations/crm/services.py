@@ -20,7 +20,7 @@ from integrations.crm.records import CrmRecord, record_build, record_from_values
 from integrations.crm.selectors import DESTINATION_KIND
 from integrations.crm.sources import SourceField
 from integrations.delivery import health
-from integrations.delivery.services import deliveries_resume
+from integrations.delivery.services import deliveries_cancel, deliveries_resume
 from metachat.events.catalogue import EventType
 
 logger = logging.getLogger(__name__)
@@ -296,6 +296,13 @@ def crm_connection_disconnect(*, connection: CrmConnection) -> CrmConnection:
     connection.status = CrmConnection.Status.DISCONNECTED
     connection.save(update_fields=["status", "updated_at"])
     return connection
+
+
+def crm_connection_delete(*, connection: CrmConnection) -> None:
+    """Remove the connection and its stored credentials; its waiting records are dropped."""
+    with transaction.atomic():
+        deliveries_cancel(destination_kind=DESTINATION_KIND, destination_id=connection.pk)
+        connection.delete()
 
 
 def crm_connection_reconnect(

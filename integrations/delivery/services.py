@@ -240,6 +240,16 @@ def deliveries_resume(*, destination_kind: str, destination_id: int) -> int:
     return resumed
 
 
+def deliveries_cancel(*, destination_kind: str, destination_id: int) -> int:
+    """A destination is being deleted: its pending deliveries will never go out. Call it in
+    the deleting transaction; deliveries already waiting on a paused destination would
+    otherwise stay pending for good."""
+    return Delivery.objects.filter(
+        destination_kind=destination_kind, destination_id=destination_id,
+        status=Delivery.Status.PENDING,
+    ).update(status=Delivery.Status.CANCELLED, next_attempt_at=None, claimed_until=None)
+
+
 def deliveries_sweep() -> dict[str, int]:
     """Queue due deliveries and events nobody dispatched (lost wake-ups, dead workers, a
     broker that was down). Runs from beat every few seconds, on any number of workers."""

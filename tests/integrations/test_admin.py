@@ -1,5 +1,6 @@
 """Operators see webhook health at a glance, test, enable, redeliver; logs are read-only."""
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.delivery.dispatch import event_dispatch
 from integrations.delivery.services import delivery_send
@@ -162,3 +163,28 @@ def test_a_webhook_cannot_be_moved_to_another_workspace(
     delivery_send(delivery_pk=delivery.pk, attempts_made=0)
     assert Delivery.objects.get(pk=delivery.pk).status == "succeeded"
     assert len(receiver.requests) == 1
+
+
+def test_deleting_a_webhook_in_the_admin_cancels_its_waiting_deliveries(
+    client, operator, workspace, receiver
+):
+    webhook = WebhookFactory(workspace=workspace, url=receiver.url)
+    due, parked = (
+        Delivery.objects.create(
+            workspace=workspace, destination_kind="webhook", destination_id=webhook.pk,
+            event=event_publish(workspace=workspace, type=EventType.USER_STARTED, data={}),
+            next_attempt_at=next_attempt_at,
+        )
+        for next_attempt_at in (timezone.now(), None)  # None: waiting on a disabled webhook
+    )
+    _login(client, operator)
+
+    response = client.post(
+        reverse("admin:integrations_webhook_delete", args=[webhook.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Webhook.objects.exists()
+    assert {d.status for d in Delivery.objects.filter(pk__in=[due.pk, parked.pk])} == {
+        Delivery.Status.CANCELLED}
+    assert receiver.requests == []

@@ -170,6 +170,23 @@ def test_patch_changes_events_and_delete_removes(crm_api, hubspot_connection):
     assert not CrmConnection.objects.exists()
 
 
+def test_deleting_a_connection_cancels_the_records_waiting_for_it(crm_api, hubspot_connection):
+    from integrations.models import Delivery
+    from metachat.events.services import event_publish
+
+    waiting = Delivery.objects.create(
+        workspace=hubspot_connection.workspace, destination_kind="crm",
+        destination_id=hubspot_connection.pk, next_attempt_at=None,  # parked while disconnected
+        event=event_publish(workspace=hubspot_connection.workspace,
+                            type="conversation.ended", data={}),
+    )
+
+    assert crm_api.delete(f"{URL}/{hubspot_connection.public_id}").status_code == 204
+
+    waiting.refresh_from_db()
+    assert waiting.status == Delivery.Status.CANCELLED
+
+
 @pytest.mark.parametrize("method, path", [
     ("post", ""), ("patch", "/{id}"), ("delete", "/{id}"), ("put", "/{id}/field-mappings"),
     ("post", "/{id}/test"), ("post", "/{id}/disconnect"), ("post", "/{id}/reconnect"),
