@@ -1,10 +1,11 @@
 """publish() writes the event in the caller's transaction: rolled back, it never existed."""
 import pytest
+from celery.signals import before_task_publish
 from django.db import transaction
 
 from metachat.events.catalogue import EventType
 from metachat.events.models import Event
-from metachat.events.services import event_publish
+from metachat.events.services import DISPATCH_TASK, event_publish
 
 
 def test_the_event_carries_the_guides_envelope(workspace):
@@ -30,8 +31,20 @@ def test_a_rolled_back_transaction_leaves_no_event(workspace):
     assert not Event.objects.exists()
 
 
-def test_dispatch_is_requested_only_after_commit(workspace, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
+def test_dispatch_is_requested_only_after_commit(transactional_db, workspace):
+    published = []
 
-    assert len(callbacks) == 1
+    def record(sender=None, body=None, **kwargs):
+        published.append((sender, body[0]))
+
+    before_task_publish.connect(record)
+    try:
+        with transaction.atomic():
+            event = event_publish(
+                workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"}
+            )
+            assert published == []  # nothing leaves while the transaction may still roll back
+    finally:
+        before_task_publish.disconnect(record)
+
+    assert published == [(DISPATCH_TASK, [event.pk])]
