@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from kombu import Connection
 
-from integrations.models import Delivery
+from integrations.models import Attempt, Delivery
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish
 from tests.factories import WebhookFactory
@@ -124,3 +124,31 @@ def test_a_delivery_survives_its_worker_being_killed(transactional_db, workspace
     assert list(delivery.attempts.order_by("number").values_list(
         "number", "outcome", "response_status")) == [(1, "interrupted", None),
                                                      (2, "succeeded", 200)]
+
+
+def test_two_deliveries_workers_share_the_load_and_never_send_an_attempt_twice(
+    transactional_db, workspace, make_receiver, shared_broker, tmp_path
+):
+    side_app, env = shared_broker
+    env = {**env, "WEBHOOK_TIMEOUT": "10"}
+    receivers = [make_receiver(default=Answer(200, delay=0.01)) for _ in range(3)]
+    for receiver in receivers:
+        WebhookFactory(workspace=workspace, url=receiver.url)
+    workers = [_start_worker(env, tmp_path, name) for name in ("one", "two")]
+    try:
+        events = [event_publish(workspace=workspace, type=EventType.USER_STARTED,
+                                data={"userId": f"u{n}"}) for n in range(60)]
+        # (this process's broker is not theirs: a worker's sweeper finds the events)
+        with side_app.shared_connection() as conn:
+            side_app.send_task("integrations.tasks.dispatch_events", connection=conn)
+        wait_until(lambda: Delivery.objects.filter(status="succeeded").count() == 180,
+                   timeout=60)
+    finally:
+        for process in workers:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    expected = sorted(e.public_id for e in events)
+    for receiver in receivers:
+        assert sorted(r.headers["webhook-id"] for r in receiver.requests) == expected
+    assert Attempt.objects.count() == 180
+    assert set(Attempt.objects.values_list("number", "outcome")) == {(1, "succeeded")}
