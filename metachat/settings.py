@@ -138,6 +138,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR),
         "store_processed": False,
         "control_folder": str(VAR_DIR / "broker-control"),  # not ./control in the working dir
+        # Seconds between looks at the folder (kombu's default, 1 s, is every wake-up's latency).
+        "polling_interval": 0.05,
     }
 elif CELERY_BROKER_URL.startswith("memory"):  # tests: wake the in-process worker promptly
     CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
