@@ -229,11 +229,14 @@ def _looks_like_heading(line: str) -> bool:
 
 
 def _is_table_of_contents(lines: list[str]) -> bool:
-    """Three or more lines, nearly all numbered titles or questions: a list of what follows."""
+    """Lines that are nearly all numbered titles or questions: a list of what follows."""
+    numbered = [_NUMBERED_TITLE.match(line) for line in lines]
+    if len(lines) == 2:  # " 2. Running Problems\n  2.1 I found a bug"
+        return all(numbered) and any("." in match.group(1) for match in numbered)
     if len(lines) < 3:
         return False
-    titles = sum(1 for line in lines
-                 if _NUMBERED_TITLE.match(line) or line.strip().endswith("?"))
+    titles = sum(1 for line, match in zip(lines, numbered, strict=True)
+                 if match or line.strip().endswith("?"))
     return titles >= 0.8 * len(lines)
 
 
@@ -272,8 +275,12 @@ def parse_text(text: str) -> list[Block]:
                 result.append(Block(numbered.group(2).strip(), min(6, depth)))
                 body_indent = None
                 continue
+            # "Not all redirects are HTTP ones, see 4.14" right before the next entry is the
+            # end of an answer; "FAQ" before "1. Philosophy" is the document's title
+            next_number = _NUMBERED_TITLE.match(following[0]) if len(following) == 1 else None
             next_is_title = len(following) == 1 and (
-                _NUMBERED_TITLE.match(following[0]) or following[0].strip().endswith("?"))
+                (next_number and "." in next_number.group(1))
+                or following[0].strip().endswith("?"))
             after_heading = bool(result) and result[-1].is_heading  # "Yes" under a question
             if _looks_like_heading(line) and next_indent >= indent and not next_is_title \
                     and not after_heading and (body_indent is None or indent <= body_indent):

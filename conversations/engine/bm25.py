@@ -17,8 +17,9 @@ ratios, so they do not drift with the knowledge base's size:
 - strength: the BM25 score against the most the question's words could score;
 - for the sentence model: the cosine of question and passage, and its lead over the runner-up.
 
-A question that follows up on the previous one ("and how much does it cost?") is also read
-with that question before it, and the reading that ranks with more confidence is used.
+A short question that follows up on the previous one ("and how much does it cost?", "what
+about Canada?") is also read with the user's previous question before it; that reading is
+used when it ranks with more confidence than the question alone.
 """
 import logging
 import math
@@ -172,6 +173,9 @@ class BM25AnswerEngine(AnswerEngine):
         previous = _previous_question(history)
         if previous and is_follow_up(question):
             in_context = self.rank(index, f"{previous}\n{question}")
+            # The reading that answers with more confidence: "is it free?" after "Can I
+            # return an item?" is about returns; "what about installments?" after a question
+            # on payment methods reads best alone.
             if in_context is not None and (
                 ranking is None or in_context.confidence > ranking.confidence
             ):
