@@ -178,3 +178,36 @@ def test_what_counts_as_a_follow_up():
     assert not is_follow_up("Which payment methods do you accept?")
     assert not is_follow_up("How do I make curl follow redirects when it gets a 301 from "
                             "the server that moved the page?")
+
+
+def test_with_vectors_the_hybrid_engine_answers_every_demo_paraphrase_confidently(workspace):
+    """Where BM25 alone escalates four of them (a near-duplicate passage), the sentence
+    model tells the right passage apart."""
+    from tests.conversations.test_engine import NEAR_DUPLICATED, PARAPHRASES, UNRELATED
+
+    demo_knowledge_base_load(workspace=workspace)
+    for document in workspace.documents.all():
+        passages_embed(document_id=document.pk)
+    engine = HybridAnswerEngine()
+
+    for question, expected in PARAPHRASES:
+        answer = engine.answer(workspace=workspace, question=question, history=[])
+        assert expected in answer.text and answer.confidence >= 0.5, question
+    assert {question for question, _ in PARAPHRASES} >= NEAR_DUPLICATED
+    for question in UNRELATED:
+        assert engine.answer(workspace=workspace, question=question,
+                             history=[]).confidence < 0.3, question
+
+
+def test_embed_passages_queues_the_documents_saved_without_vectors(workspace, celery_worker,
+                                                                   settings):
+    from django.core.management import call_command
+
+    settings.ANSWER_ENGINE = "conversations.engine.bm25.BM25AnswerEngine"  # queues nothing
+    document = document_create(workspace=workspace, title="Shop", source_type="markdown",
+                               content=FAQ)
+    assert document.passages.filter(embedding=None).count() == 3
+
+    call_command("embed_passages", workspace.public_id)
+
+    wait_until(lambda: not document.passages.filter(embedding=None).exists(), timeout=60)
