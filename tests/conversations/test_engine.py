@@ -163,3 +163,26 @@ def test_the_engine_is_chosen_by_a_setting(settings):
     engine = get_engine()
 
     assert engine.__class__.__name__ == "EchoEngine"
+
+
+def test_confidence_does_not_drift_with_the_knowledge_bases_size(shop):
+    """400 passages about something else leave the confidence of the demo's answers where it
+    was: the signals are ratios, not raw BM25 scores that grow with the collection."""
+    import random
+
+    questions = ["How long is shipping?", "What is your return policy?",
+                 "Can I pay in installments?", "How do I delete my account?"]
+    before = [get_engine().answer(workspace=shop, question=q, history=[]) for q in questions]
+    rnd = random.Random(3)
+    words = ["garden", "tomato", "soil", "watering", "seeds", "compost", "harvest", "pruning",
+             "sunlight", "greenhouse", "fertilizer", "mulch", "weeds", "pots", "balcony"]
+    document_create(workspace=shop, title="Garden", source_type="markdown", content="\n\n".join(
+        f"## How do I handle {rnd.choice(words)} and {rnd.choice(words)}?\n"
+        + " ".join(rnd.choice(words) for _ in range(40)) + "." for _ in range(400)))
+
+    after = [get_engine().answer(workspace=shop, question=q, history=[]) for q in questions]
+
+    for question, old, new in zip(questions, before, after, strict=True):
+        assert new.text == old.text, question
+        assert abs(new.confidence - old.confidence) < 0.1, question
+        assert new.confidence >= 0.5, question
