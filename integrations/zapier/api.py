@@ -28,6 +28,7 @@ class HookSubscribeSerializer(serializers.Serializer):
 
 class HookSubscriptionSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id", read_only=True)
+    event = serializers.CharField(read_only=True, help_text="The event type sent to the URL.")
     status = serializers.CharField(
         source="subscription_status", read_only=True,
         help_text="active, failing, disabled or unsubscribed.",
