@@ -148,3 +148,23 @@ def test_the_paths_answer_without_redirects(api_client):
                      api_client.delete(f"/v1/hooks/{hook_id}")):
         assert response.status_code in (200, 201, 204)
         assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("raw", [
+    '{"targetUrl": "http://127.0.0.1:9/h\\u0000", "event": "message.sent"}',
+    '{"targetUrl": "http://127.0.0.1:9/h", "event": "message.sent\\ud800"}',
+    '{"targetUrl": {"url": "http://127.0.0.1:9/h"}, "event": "message.sent"}',
+    '{"targetUrl": "http://127.0.0.1:9/h", "event": {"type": "message.sent"}}',
+    '{"targetUrl": "http://127.0.0.1:9/h", "event": "message.sent", "filters": {"a": 1}}',
+    '{"targetUrl": "http://127.0.0.1:9/h", "event": "message.sent", "filters": [null]}',
+    '{"targetUrl": "http://127.0.0.1:99999/h", "event": "message.sent"}',
+    '{"targetUrl": "http://127.0.0.1:9/h", "event": "' + "x" * 5000 + '"}',
+    '["not", "an", "object"]',
+    '{"targetUrl": ',
+])
+def test_hostile_bodies_are_a_400_and_change_nothing(api_client, raw):
+    response = api_client.post("/v1/hooks", raw, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]) == {"code", "message", "fields"}
+    assert not HookSubscription.objects.exists()
