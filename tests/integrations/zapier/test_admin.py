@@ -45,6 +45,8 @@ def test_operators_see_their_subscriptions_with_deliveries_and_no_secret(
     assert client.get(reverse("admin:zapier_hooksubscription_change",
                               args=[theirs.pk])).status_code == 404
     assert client.get(reverse("admin:zapier_hooksubscription_add")).status_code == 403
+    log = client.get(reverse("admin:integrations_delivery_change", args=[delivery.pk]))
+    assert f"Zapier hook {mine.public_id}" in log.content.decode()
 
 
 def test_an_owner_can_unsubscribe_and_a_viewer_cannot(client, operator, workspace):

@@ -148,6 +148,9 @@ def test_the_paths_answer_without_redirects(api_client):
                      api_client.delete(f"/v1/hooks/{hook_id}")):
         assert response.status_code in (200, 201, 204)
         assert "Location" not in response.headers
+    slashed = api_client.post("/v1/hooks/", {"targetUrl": TARGET, "event": "message.sent"},
+                              format="json")
+    assert slashed.status_code == 404 and "Location" not in slashed.headers
 
 
 @pytest.mark.parametrize("raw", [
