@@ -43,14 +43,13 @@ const hookTrigger = ({ key, event, noun, label, description, filterFields = [],
   display: { label, description },
   operation: {
     type: 'hook',
-    inputFields: filterFields.map(({ key: fieldKey, label: fieldLabel, type, helpText,
-      choices }) => ({
-      key: fieldKey,
-      label: fieldLabel,
-      type: type === 'string' ? 'string' : type,
-      helpText,
+    inputFields: filterFields.map((spec) => ({
+      key: spec.key,
+      label: spec.label,
+      type: spec.type,
+      helpText: spec.helpText,
       required: false,
-      ...(choices ? { choices } : {}),
+      ...(spec.choices ? { choices: spec.choices } : {}),
     })),
 
     performSubscribe: async (z, bundle) => {
