@@ -10,7 +10,12 @@ from dataclasses import replace
 from django.utils import timezone
 
 from integrations.delivery import health
-from integrations.delivery.destinations import AttemptResult, DestinationKind, register
+from integrations.delivery.destinations import (
+    AttemptResult,
+    DestinationKind,
+    Subscriber,
+    register,
+)
 from integrations.webhooks.signing import live_secrets
 from integrations.webhooks.transport import webhook_post
 from integrations.zapier import selectors, services
@@ -23,13 +28,19 @@ GONE = 410
 
 @register(selectors.DESTINATION_KIND)
 class ZapierDestination(DestinationKind):
+    model = HookSubscription
     max_batch = 1  # Zapier takes one event per POST
 
-    def subscribers(self, event) -> list[int]:
-        return selectors.hook_subscription_ids_for_event(
-            workspace_id=event.workspace_id, event_type=event.type,
-            data=event.payload.get("data") or {},
+    def subscribers(self, *, workspace_id: int) -> list[Subscriber]:
+        # Only what the match needs: the signing secrets stay encrypted.
+        rows = selectors.hook_subscriptions_deliverable(workspace_id=workspace_id).values_list(
+            "pk", "event", "filters"
         )
+        return [
+            Subscriber(pk, lambda event_type, data, e=event, f=filters:
+                       selectors.hook_wants(e, f, event_type, data))
+            for pk, event, filters in rows
+        ]
 
     def send(self, deliveries: list) -> list[AttemptResult]:
         return [self._send_one(delivery) for delivery in deliveries]

@@ -9,9 +9,9 @@ from integrations.zapier.models import HookSubscription
 DESTINATION_KIND = "zapier"
 
 
-def hook_wants(subscription: HookSubscription, event_type: str, data: dict) -> bool:
-    """Whether a deliverable subscription wants this event: its type, and its filters hold."""
-    return subscription.event == event_type and filters_match(subscription.filters, data)
+def hook_wants(event: str, filters: list[dict], event_type: str, data: dict) -> bool:
+    """Whether a deliverable subscription to `event` with `filters` wants this event."""
+    return event == event_type and filters_match(filters, data)
 
 
 def hook_subscriptions_deliverable(*, workspace_id: int) -> QuerySet[HookSubscription]:
@@ -23,13 +23,6 @@ def hook_subscriptions_deliverable(*, workspace_id: int) -> QuerySet[HookSubscri
         workspace_id=workspace_id, unsubscribed_at__isnull=True, active=True,
         api_key__isnull=False, api_key__revoked_at__isnull=True,
     )
-
-
-def hook_subscription_ids_for_event(*, workspace_id: int, event_type: str, data: dict) -> list[int]:
-    subscriptions = hook_subscriptions_deliverable(workspace_id=workspace_id).only(
-        "pk", "event", "filters"
-    )
-    return [s.pk for s in subscriptions if hook_wants(s, event_type, data)]
 
 
 def hook_subscription_list(*, workspace) -> QuerySet[HookSubscription]:

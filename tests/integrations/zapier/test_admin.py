@@ -2,7 +2,7 @@
 from django.urls import reverse
 
 from integrations.delivery.dispatch import event_dispatch
-from integrations.delivery.services import delivery_send
+from integrations.delivery.sending import delivery_send
 from integrations.zapier.models import HookSubscription
 from integrations.zapier.services import hook_subscribe
 from metachat.events.catalogue import EventType

@@ -6,7 +6,7 @@ from standardwebhooks import Webhook as StandardWebhook
 from apikeys.services import api_key_revoke
 from conversations.services import demo_knowledge_base_load
 from integrations.delivery.dispatch import event_dispatch
-from integrations.delivery.services import delivery_send
+from integrations.delivery.sending import delivery_send
 from integrations.models import Delivery
 from integrations.zapier.models import HookSubscription
 from integrations.zapier.services import hook_subscribe

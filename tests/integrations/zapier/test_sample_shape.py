@@ -4,7 +4,7 @@ import json
 
 from conversations.services import demo_knowledge_base_load
 from integrations.delivery.dispatch import event_dispatch
-from integrations.delivery.services import delivery_send
+from integrations.delivery.sending import delivery_send
 from metachat.events.catalogue import DATA_FIELDS, EventType
 from metachat.events.models import Event
 
