@@ -1,9 +1,11 @@
-"""Zapier hook subscriptions in the admin: read-only, with their deliveries; unsubscribe, enable."""
+"""Zapier hook subscriptions in the admin: read-only, with their deliveries; unsubscribe,
+enable, re-send failures."""
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from integrations.admin import STATUS_COLOURS
+from integrations.delivery.recover_action import recover_failed_deliveries
 from integrations.zapier import selectors, services
 from integrations.zapier.models import HookSubscription
 from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
@@ -32,7 +34,7 @@ class HookSubscriptionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
                        "created_at", "status_label", "disabled_reason", "failing_since",
                        "last_success_at", "last_delivery_at", "last_error", "unsubscribed_at",
                        "unsubscribed_by", "recent_deliveries")
-    actions = ["unsubscribe", "enable"]
+    actions = ["unsubscribe", "enable", recover_failed_deliveries]
 
     def has_add_permission(self, request, *args):
         return False
@@ -53,10 +55,7 @@ class HookSubscriptionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     def recent_deliveries(self, subscription):
         rows = []
         for delivery in selectors.hook_deliveries(subscription=subscription)[:RECENT]:
-            attempts = ", ".join(
-                f"#{a.number} {a.response_status or '—'} {a.error or ''} ({a.duration_ms:.0f} ms)"
-                for a in delivery.attempts.all()
-            )
+            attempts = ", ".join(a.summary for a in delivery.attempts.all())
             url = reverse("admin:integrations_delivery_change", args=[delivery.pk])
             rows.append((url, delivery.event.type, delivery.event.public_id, delivery.status,
                          attempts or "no attempt yet"))

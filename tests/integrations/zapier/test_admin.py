@@ -1,8 +1,12 @@
 """Operators read their workspaces' Zapier subscriptions with deliveries and may end one."""
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.delivery.dispatch import event_dispatch
 from integrations.delivery.sending import delivery_send
+from integrations.models import Recovery
 from integrations.zapier.models import HookSubscription
 from integrations.zapier.services import hook_subscribe
 from metachat.events.catalogue import EventType
@@ -39,7 +43,7 @@ def test_operators_see_their_subscriptions_with_deliveries_and_no_secret(
     assert mine.public_id in listing and theirs.public_id not in listing
     html = page.content.decode()
     assert page.status_code == 200
-    assert event.public_id in html and "#1 500 HTTP 500" in html
+    assert event.public_id in html and "#1 HTTP 500" in html
     assert b'name="_save"' not in page.content  # read-only
     assert mine.secrets[0]["secret"] not in html and mine.secrets[0]["secret"] not in listing
     assert client.get(reverse("admin:zapier_hooksubscription_change",
@@ -78,3 +82,22 @@ def test_enable_switches_a_disabled_subscription_back_on(client, operator, works
 
     subscription.refresh_from_db()
     assert subscription.active and subscription.disabled_reason == ""
+
+
+def test_failed_deliveries_can_be_re_sent_from_the_subscription(
+    client, operator, workspace, django_capture_on_commit_callbacks
+):
+    subscription = _subscription(workspace, "http://127.0.0.1:9/hooks/c")
+    since = timezone.now() - timedelta(hours=1)
+    client.force_login(operator)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        done = client.post(reverse(CHANGELIST), {
+            "action": "recover_failed_deliveries", "_selected_action": [subscription.pk],
+            "confirm": "yes", "since_0": since.strftime("%Y-%m-%d"),
+            "since_1": since.strftime("%H:%M:%S"),
+        }, follow=True)
+
+    assert b"re-sending its failures" in done.content
+    recovery = Recovery.objects.get()
+    assert (recovery.destination_kind, recovery.destination_id) == ("zapier", subscription.pk)
