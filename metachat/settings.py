@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "conversations",
     "integrations",
     "integrations.crm",
+    "integrations.zapier",
 ]
 
 MIDDLEWARE = [
