@@ -180,6 +180,10 @@ WEBHOOK_SECRET_OVERLAP = 24 * 3600  # a rotated-out signing secret keeps signing
 # Loopback targets (127.0.0.0/8, ::1) are refused in production; development may allow them.
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
 WEBHOOK_USER_AGENT = "MetaChat-Webhooks/1.0"
+# Outbound HTTP (integrations/egress.py): connections kept alive per host, and how many
+# hosts keep a pool, in each process. One set of pools serves webhooks and CRMs alike.
+EGRESS_POOL_SIZE = env.int("EGRESS_POOL_SIZE", default=10)
+EGRESS_POOL_HOSTS = env.int("EGRESS_POOL_HOSTS", default=100)
 # --- Conversations: the answer engine and document limits ------------------------------------
 # A dotted path to a conversations.engine.base.AnswerEngine subclass.
 ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25AnswerEngine")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
+from integrations.egress import EgressSession, RedirectRefused, UnsafeAddress
+
 logger = logging.getLogger(__name__)
 
 
@@ -78,28 +80,42 @@ class PushResult:
     body: str = ""
 
 
-# --- HTTP with a timeout on every call --------------------------------------------------------
-class CrmSession(requests.Session):
-    """A requests session whose every call has a timeout, trusting `CRM_CA_BUNDLE` if set."""
+# --- HTTP through the egress: address checked and pinned, no redirects, a timeout ---------
+class CrmSession(EgressSession):
+    """One connection's session on the process's shared egress pools.
+
+    Its own object because client libraries set credentials and headers on the session
+    they are given (zenpy does); every call has `CRM_HTTP_TIMEOUT`, trusts `CRM_CA_BUNDLE`
+    if set, and a redirect is an error rather than a second request (a token endpoint
+    must not bounce the client secret elsewhere)."""
 
     def __init__(self, *, timeout: float | None = None):
-        super().__init__()
-        self.timeout = timeout or settings.CRM_HTTP_TIMEOUT
-        self.ca_bundle = settings.CRM_CA_BUNDLE or None
+        super().__init__(timeout=timeout or settings.CRM_HTTP_TIMEOUT, raise_on_redirect=True,
+                         ca_bundle=settings.CRM_CA_BUNDLE or None)
         self.last_response: requests.Response | None = None
         self.hooks["response"].append(self._remember)
 
     def _remember(self, response, *args, **kwargs):
         self.last_response = response
 
-    def request(self, method, url, *args, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        if self.ca_bundle and kwargs.get("verify") in (None, True):
-            # Set per request: the environment's REQUESTS_CA_BUNDLE would win over a
-            # session-level setting.
-            kwargs["verify"] = self.ca_bundle
-        return super().request(method, url, *args, **kwargs)
+
+def transport_error(label: str, error: BaseException, *, where: str = "") -> CrmError:
+    """The one translation of an HTTP exchange that failed below the CRM's API (whatever
+    client library raised it): a refused address or a redirect is the connection's problem
+    (permanent), anything else an outage (try again later)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, UnsafeAddress):
+            return CrmConfigError(
+                f"{label}{where} resolves to {cause}, which is not a public address; Meta Chat "
+                "only calls public addresses.", field="credentials")
+        if isinstance(cause, RedirectRefused):
+            return CrmConfigError(
+                f"{label}{where} answered with a redirect ({cause}); Meta Chat does not follow "
+                "redirects with credentials. Use the address the CRM redirects to.",
+                field="credentials", status=cause.status)
+        cause = cause.__cause__ or cause.__context__
+    return CrmUnavailable(f"Could not reach {label}{where}: {error.__class__.__name__}.")
 
 
 def api_host(provider_key: str, default: str) -> str:

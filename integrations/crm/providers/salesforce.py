@@ -27,6 +27,7 @@ from integrations.crm.providers.base import (
     PushResult,
     clip,
     retry_after_seconds,
+    transport_error,
 )
 from integrations.webhooks.ssrf import UnsafeURL, check_url
 
@@ -107,7 +108,8 @@ class SalesforceProvider(CrmProvider):
     # --- session ---------------------------------------------------------------------------
     @property
     def _instance_url(self) -> str:
-        return self.clean_credentials(self.credentials)["instance_url"]
+        # Cleaned (and its address checked) when saved; the egress checks it at every connect.
+        return str(self.credentials.get("instance_url", "")).rstrip("/")
 
     def _cache_key(self) -> str:
         raw = "\n".join(self.credentials.get(k, "") for k in ("instance_url", "client_id",
@@ -127,9 +129,7 @@ class SalesforceProvider(CrmProvider):
                 },
             )
         except requests.RequestException as error:
-            raise CrmUnavailable(
-                f"Could not reach Salesforce at {self._instance_url}: {error.__class__.__name__}."
-            ) from None
+            raise transport_error("Salesforce", error, where=f" at {self._instance_url}") from None
         try:
             body = response.json()
         except ValueError:
@@ -190,9 +190,7 @@ class SalesforceProvider(CrmProvider):
         except SalesforceExpiredSession:
             raise
         except requests.RequestException as error:
-            raise CrmUnavailable(
-                f"Could not reach Salesforce at {self._instance_url}: {error.__class__.__name__}."
-            ) from None
+            raise transport_error("Salesforce", error, where=f" at {self._instance_url}") from None
         except SalesforceError as error:
             raise self._error_for(error) from None
 

@@ -23,6 +23,7 @@ from integrations.crm.providers.base import (
     PushResult,
     clip,
     retry_after_seconds,
+    transport_error,
 )
 
 logger = logging.getLogger(__name__)
@@ -111,9 +112,7 @@ class ZendeskProvider(CrmProvider):
         except requests.HTTPError as error:
             raise self._error_for(error) from None
         except requests.RequestException as error:
-            raise CrmUnavailable(
-                f"Could not reach Zendesk: {error.__class__.__name__}."
-            ) from None
+            raise transport_error("Zendesk", error) from None
         except ZenpyException as error:
             raise CrmConfigError(f"Zendesk: {error}.") from None
 
