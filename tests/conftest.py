@@ -127,3 +127,15 @@ def beat(celery_worker):
     yield
     stop.set()
     thread.join(5)
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of this test's own on a free port (stop it with `.stop()`)."""
+    from tests.services import RedisServer
+
+    if not RedisServer.available:
+        pytest.skip("redis-server is not installed on this machine")
+    server = RedisServer().start()
+    yield server
+    server.stop()
