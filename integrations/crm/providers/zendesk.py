@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 TICKET_FIELDS = ("subject", "comment", "tags", "priority", "type", "status", "external_id")
 _CUSTOM_FIELD = re.compile(r"custom_field:[0-9]{1,20}")
+# One DNS label: what <subdomain>.zendesk.com can be (63 characters at most).
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @register
@@ -74,10 +76,14 @@ class ZendeskProvider(CrmProvider):
         cleaned = super().clean_credentials(credentials)
         subdomain = cleaned["subdomain"].lower()
         if "://" in subdomain:
-            subdomain = urlsplit(subdomain).hostname or ""
+            try:
+                subdomain = urlsplit(subdomain).hostname or ""
+            except ValueError:
+                subdomain = ""
         subdomain = subdomain.removesuffix(".zendesk.com")
-        if not subdomain or not subdomain.replace("-", "").isalnum():
-            raise ValueError("Subdomain is the acme of acme.zendesk.com.", "subdomain")
+        if not _SUBDOMAIN.fullmatch(subdomain):
+            raise ValueError("Subdomain is the acme of acme.zendesk.com: letters, digits and "
+                             "hyphens, at most 63 characters.", "subdomain")
         cleaned["subdomain"] = subdomain
         return cleaned
 
