@@ -39,6 +39,12 @@ def _generated_fernet_key(name: str) -> str:
 
 
 DEBUG = env.bool("DEBUG", default=False)
+# Which secrets came from the environment (not generated under var/): `check --deploy`
+# refuses a production without them (metachat/checks.py).
+SECRETS_FROM_ENVIRONMENT = {
+    name for name in ("SECRET_KEY", "ENCRYPTION_KEYS", "API_KEY_HASH_SECRET")
+    if env.str(name, default="").strip()
+}
 SECRET_KEY = env.str("SECRET_KEY", default="") or _generated_secret("secret_key")
 # Fernet keys for secrets at rest (metachat/crypto.py); the first encrypts, all decrypt.
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[]) or [
@@ -285,6 +291,8 @@ API_KEY_HASH_SECRET = env.str("API_KEY_HASH_SECRET", default="") or hmac.new(
     SECRET_KEY.encode(), b"metachat.apikeys.hash", hashlib.sha256
 ).hexdigest()
 API_KEY_THROTTLE_RATE = env.str("API_KEY_THROTTLE_RATE", default="600/min")
+# The bearer token Prometheus sends to GET /metrics; empty: /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 JSON_UNDERSCOREIZE = {"no_underscore_before_number": True}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meta Chat API",
