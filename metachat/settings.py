@@ -319,13 +319,16 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Logging: one line per record on stderr; secrets are never passed to a logger ------------
+# --- Logging: one line per record on stderr; known secret shapes are masked (logredact) -----
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # On the handler, so records of every logger (libraries' too) pass through it.
+    "filters": {"redact_secrets": {"()": "metachat.logredact.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
