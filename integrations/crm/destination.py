@@ -86,13 +86,20 @@ def _send_to(connection_id: int, deliveries: list) -> list[AttemptResult]:
         return each(ok=False, status=error.status, body=error.body, error=error.message,
                     retry_after=error.retry_after)
     except CrmError as error:
-        return each(ok=False, status=error.status, body=error.body, error=error.message)
+        # A permanent refusal is not retried (`refused`): the connection is in Error, with
+        # the reason, until an operator fixes it; transient ones follow the retry schedule.
+        return each(ok=False, status=error.status, body=error.body, error=error.message,
+                    refused=error.permanent)
     elapsed = (time.monotonic() - started) * 1000 / max(len(deliveries), 1)
-    return [
-        AttemptResult(
+    results = []
+    for result in pushed:
+        error = result.error
+        if not result.ok and result.permanent:
+            error = services.crm_record_rejected(connection=connection, result=result)
+        results.append(AttemptResult(
             ok=result.ok, status=result.status,
             body=json.dumps({"id": result.record_id}) if result.ok else result.body,
-            error=result.error, duration_ms=round(elapsed, 1),
-        )
-        for result in pushed
-    ]
+            error=error, duration_ms=round(elapsed, 1),
+            refused=not result.ok and result.permanent,
+        ))
+    return results

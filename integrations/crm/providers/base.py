@@ -19,7 +19,13 @@ logger = logging.getLogger(__name__)
 
 # --- errors: messages are written for the operator who reads them in the admin -----------
 class CrmError(Exception):
-    """The CRM call failed; `str(error)` says why in words an operator understands."""
+    """The CRM call failed; `str(error)` says why in words an operator understands.
+
+    `permanent`: trying again cannot help (refused credentials, an unknown field or object,
+    no permission) — the delivery stops retrying and the connection goes to Error. Else the
+    failure is transient (outage, rate limit) and the delivery is retried."""
+
+    permanent = False
 
     def __init__(self, message: str, *, status: int | None = None, body: str = ""):
         super().__init__(message)
@@ -31,13 +37,37 @@ class CrmError(Exception):
 class CrmAuthError(CrmError):
     """The CRM refused the credentials: the connection goes to `error` until fixed."""
 
+    permanent = True
+
 
 class CrmConfigError(CrmError):
     """The connection names something the CRM does not have (e.g. an unknown object)."""
 
+    permanent = True
+
     def __init__(self, message: str, *, field: str = "", **kwargs):
         super().__init__(message, **kwargs)
         self.field = field
+
+
+# Error codes CRMs use for a refusal worth retrying, though its status is a 4xx.
+TRANSIENT_ERROR_CODES = frozenset({
+    "UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "RATE_LIMITS",
+    "TOO_MANY_REQUESTS", "LOCK_ERROR", "CONCURRENT_MODIFICATION",
+})
+# Statuses that are the CRM's momentary state, not the request's fault.
+TRANSIENT_STATUSES = frozenset({408, 409, 423, 425, 429})
+
+
+def is_permanent(*, status: int | None, code: str = "") -> bool:
+    """The one rule for every provider: would the same request fail again, whenever sent?
+
+    A 4xx (other than timeouts, conflicts, locks and rate limits) is the request's fault and
+    permanent, unless the CRM's error code says it is momentary; a 5xx, no answer, or a
+    rate limit is transient."""
+    if code and code.upper() in TRANSIENT_ERROR_CODES:
+        return False
+    return status is not None and 400 <= status < 500 and status not in TRANSIENT_STATUSES
 
 
 class CrmRateLimited(CrmError):
@@ -78,6 +108,10 @@ class PushResult:
     error: str = ""
     status: int | None = None
     body: str = ""
+    # A rejection that would recur on every retry (see `is_permanent`), and the target
+    # fields the CRM named as the cause, when it named any.
+    permanent: bool = False
+    fields: tuple[str, ...] = ()
 
 
 # --- HTTP through the egress: address checked and pinned, no redirects, a timeout ---------
@@ -191,6 +225,13 @@ class CrmProvider:
         return cleaned
 
     # --- calls to the CRM --------------------------------------------------------------------
+    def target_field_names(self) -> list[str] | None:
+        """The field names the target object has in this CRM (its own list: Salesforce's
+        describe, HubSpot's properties, Zendesk's ticket fields), so a mapping to a field
+        that does not exist is refused when saved. None where targets are free text (the
+        line labels of a note)."""
+        return None
+
     def validate_credentials(self) -> None:
         """Log in to the CRM and check that the target object can be written.
 

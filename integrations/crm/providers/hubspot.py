@@ -21,6 +21,7 @@ from hubspot.crm.objects import (
     SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 )
+from hubspot.crm.properties import ApiException as PropertiesApiException
 from hubspot.discovery.discovery_base import DiscoveryBase
 
 from integrations.crm.providers import register
@@ -35,6 +36,7 @@ from integrations.crm.providers.base import (
     PushResult,
     api_host,
     clip,
+    is_permanent,
     retry_after_seconds,
     transport_error,
 )
@@ -139,9 +141,22 @@ class HubSpotProvider(CrmProvider):
         if status and status >= 500:
             return CrmUnavailable(f"HubSpot failed ({status}): {message}.", status=status,
                                   body=body)
-        return CrmConfigError(f"HubSpot rejected the record: {message}.", status=status, body=body)
+        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
+        return cls(f"HubSpot rejected the record: {message}.", status=status, body=body)
 
     # --- the interface -----------------------------------------------------------------------
+    def target_field_names(self) -> list[str] | None:
+        timeout = self.session.timeout
+        client = self._client()
+        try:
+            found = client.crm.properties.core_api.get_all(
+                self._object_type, _request_timeout=timeout)
+        except PropertiesApiException as error:
+            raise self._error_for(error) from None
+        except (urllib3.exceptions.HTTPError, requests.RequestException) as error:
+            raise transport_error("HubSpot", error) from None
+        return sorted(p.name for p in found.results if not getattr(p, "calculated", False))
+
     def validate_credentials(self) -> None:
         timeout = self.session.timeout
         self._call(lambda objects: objects.basic_api.get_page(

@@ -22,6 +22,7 @@ from integrations.crm.providers.base import (
     PushResult,
     api_host,
     clip,
+    is_permanent,
     note_body,
     retry_after_seconds,
     transport_error,
@@ -91,7 +92,8 @@ class IntercomProvider(CrmProvider):
         if status and status >= 500:
             return CrmUnavailable(f"Intercom failed ({status}): {message}.", status=status,
                                   body=body)
-        return CrmConfigError(f"Intercom rejected the note: {message}.", status=status, body=body)
+        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
+        return cls(f"Intercom rejected the note: {message}.", status=status, body=body)
 
     # --- the interface -----------------------------------------------------------------------
     def validate_credentials(self) -> None:

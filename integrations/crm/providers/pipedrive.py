@@ -26,6 +26,7 @@ from integrations.crm.providers.base import (
     PushResult,
     api_host,
     clip,
+    is_permanent,
     note_body,
     retry_after_seconds,
     transport_error,
@@ -88,7 +89,7 @@ class PipedriveProvider(CrmProvider):
             ) from None
         except BaseError as error:
             status = error.response.status_code
-            cls = CrmUnavailable if status >= 500 else CrmConfigError
+            cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
             raise cls(f"Pipedrive rejected the request ({status}): {_message(error)}.",
                       status=status, body=clip(error.response.text)) from None
         except requests.RequestException as error:

@@ -22,6 +22,7 @@ from integrations.crm.providers.base import (
     DefaultMapping,
     PushResult,
     clip,
+    is_permanent,
     retry_after_seconds,
     transport_error,
 )
@@ -136,10 +137,16 @@ class ZendeskProvider(CrmProvider):
         if status and status >= 500:
             return CrmUnavailable(f"Zendesk failed ({status}): {message}.", status=status,
                                   body=body)
-        return CrmConfigError(f"Zendesk rejected the ticket: {message}.", status=status,
-                              body=body)
+        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
+        return cls(f"Zendesk rejected the ticket: {message}.", status=status, body=body)
 
     # --- the interface -----------------------------------------------------------------------
+    def target_field_names(self) -> list[str] | None:
+        fields = self._call(lambda zendesk: list(zendesk.ticket_fields()))
+        # System fields (subject, status, …) cannot be removed; custom ones can.
+        custom = [f"custom_field:{f.id}" for f in fields if getattr(f, "removable", False)]
+        return sorted(TICKET_FIELDS) + custom
+
     def validate_credentials(self) -> None:
         me = self._call(lambda zendesk: zendesk.users.me())
         if getattr(me, "id", None) is None:
