@@ -92,10 +92,11 @@ def _send_to(connection_id: int, deliveries: list) -> list[AttemptResult]:
                     refused=error.permanent)
     elapsed = (time.monotonic() - started) * 1000 / max(len(deliveries), 1)
     results = []
-    for result in pushed:
+    for delivery, result in zip(deliveries, pushed, strict=True):
         error = result.error
         if not result.ok and result.permanent:
-            error = services.crm_record_rejected(connection=connection, result=result)
+            error = services.crm_record_rejected(connection=connection, result=result,
+                                                 event_type=delivery.event.type)
         results.append(AttemptResult(
             ok=result.ok, status=result.status,
             body=json.dumps({"id": result.record_id}) if result.ok else result.body,

@@ -19,9 +19,9 @@ from integrations.crm.providers.base import (
 from integrations.crm.records import CrmRecord, record_build, record_from_values
 from integrations.crm.selectors import DESTINATION_KIND
 from integrations.crm.sources import SourceField
-from integrations.delivery import health
+from integrations.delivery import health, operational
 from integrations.delivery.services import deliveries_cancel, deliveries_resume
-from metachat.events.catalogue import EventType
+from metachat.events.catalogue import OPERATIONAL_EVENTS, EventType
 
 logger = logging.getLogger(__name__)
 
@@ -366,7 +366,8 @@ def crm_connection_reconnect(
 
 
 # --- health, called by the delivery pipeline ---------------------------------------------------
-def crm_connection_mark_refused(*, connection_id: int, error: CrmError) -> None:
+def crm_connection_mark_refused(*, connection_id: int, error: CrmError,
+                                publish: bool = True) -> None:
     """The CRM refused the call: remember why. A permanent refusal (credentials, an unknown
     field or object, no permission) puts the connection in `error` and alerts, once, until
     an operator fixes it; a transient one is only noted."""
@@ -382,10 +383,11 @@ def crm_connection_mark_refused(*, connection_id: int, error: CrmError) -> None:
                                       CrmConnection.Status.ERROR]).update(
         status=CrmConnection.Status.ERROR)
     if turned:
-        _alert_error(connection_id=connection_id, reason=error.message)
+        _alert_error(connection_id=connection_id, reason=error.message, publish=publish)
 
 
-def crm_record_rejected(*, connection: CrmConnection, result: PushResult) -> str:
+def crm_record_rejected(*, connection: CrmConnection, result: PushResult,
+                        event_type: str = "") -> str:
     """The CRM rejected one record for good: name the mapping row that caused it (by the
     fields the CRM named, else by a target field its message quotes), put the connection in
     `error`, and return the message the delivery log keeps."""
@@ -399,18 +401,22 @@ def crm_record_rejected(*, connection: CrmConnection, result: PushResult) -> str
         message = (f"{message} Caused by field mapping row {row} ({source} → "
                    f"{culprit.target_field}): fix or remove that row, then press Test.")
     crm_connection_mark_refused(connection_id=connection.pk,
-                                error=CrmConfigError(message, status=result.status))
+                                error=CrmConfigError(message, status=result.status),
+                                publish=event_type not in OPERATIONAL_EVENTS)
     return message
 
 
-def _alert_error(*, connection_id: int, reason: str) -> None:
-    """Mail the workspace's owners and admins, as for a failing webhook."""
+def _alert_error(*, connection_id: int, reason: str, publish: bool) -> None:
+    """Mail the workspace's owners and admins, as for a failing webhook, and publish
+    `crm.error` (unless what failed was itself an operational event)."""
     from django.core.mail import send_mail
 
     from metachat.workspaces.selectors import workspace_emails_for_alerts
 
     connection = CrmConnection.objects.select_related("workspace").get(pk=connection_id)
     logger.warning("crm connection %s in error: %s", connection.public_id, reason[:300])
+    if publish:
+        operational.crm_error_publish(connection=connection, reason=reason)
     recipients = workspace_emails_for_alerts(workspace=connection.workspace)
     if not recipients:
         return
@@ -452,6 +458,8 @@ def crm_records_push(*, connection: CrmConnection, payloads: list[dict]) -> list
             results.extend(provider.push(batch))
         except CrmError as error:
             if error.permanent:
-                crm_connection_mark_refused(connection_id=connection.pk, error=error)
+                crm_connection_mark_refused(
+                    connection_id=connection.pk, error=error,
+                    publish=not any(p.get("event") in OPERATIONAL_EVENTS for p in payloads))
             raise
     return results

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from integrations.delivery import destinations, retry
 from integrations.delivery.destinations import AttemptResult
+from integrations.delivery.operational import delivery_exhausted_publish
 from integrations.delivery.queue import enqueue_delivery, enqueue_dispatch
 from integrations.models import RESPONSE_BODY_LIMIT, Attempt, Delivery
 from metachat.events.models import Event
@@ -195,6 +196,7 @@ def _record(kind, delivery, result: AttemptResult, *, started, retry_on_failure,
                 attempt_count=number, next_attempt_at=next_at, claimed_until=None,
                 last_error=error,
             )
+            delivery_exhausted_publish(delivery=delivery)  # no-op unless it gave up for good
             if record_health and not result.refused:
                 kind.on_failure(delivery.destination_id, error)
     delivery.refresh_from_db()

@@ -9,8 +9,17 @@ from integrations.models import Webhook
 from integrations.webhooks.filters import filters_match
 from integrations.webhooks.signing import live_secrets
 from integrations.webhooks.transport import webhook_post
+from metachat.events.catalogue import OPERATIONAL_EVENTS
 
 logger = logging.getLogger(__name__)
+
+
+def webhook_wants(webhook: Webhook, event_type: str, data: dict) -> bool:
+    """Subscribed to the type (operational events only by name, never through "*") and
+    the filters match."""
+    if event_type in OPERATIONAL_EVENTS and event_type not in webhook.events:
+        return False
+    return webhook.wants(event_type) and filters_match(webhook.filters, data)
 
 
 @register("webhook")
@@ -20,10 +29,7 @@ class WebhookDestination(DestinationKind):
     def subscribers(self, event) -> list[int]:
         webhooks = Webhook.objects.filter(workspace_id=event.workspace_id, active=True)
         data = event.payload.get("data") or {}
-        return [
-            webhook.pk for webhook in webhooks
-            if webhook.wants(event.type) and filters_match(webhook.filters, data)
-        ]
+        return [webhook.pk for webhook in webhooks if webhook_wants(webhook, event.type, data)]
 
     def send(self, deliveries: list) -> list[AttemptResult]:
         results = []
