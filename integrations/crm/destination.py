@@ -46,12 +46,10 @@ class CrmDestination(DestinationKind):
     def state(self, destination_id: int) -> str:
         """"gone" once deleted; "paused" while disconnected or switched off (its deliveries
         wait and resume on Reconnect); else "active"."""
-        row = CrmConnection.objects.filter(pk=destination_id).values("status", "active").first()
+        row = CrmConnection.objects.filter(pk=destination_id).only("status", "active").first()
         if row is None:
             return "gone"
-        if not row["active"] or row["status"] == CrmConnection.Status.DISCONNECTED:
-            return "paused"
-        return "active"
+        return "active" if row.is_syncing else "paused"
 
     def on_success(self, destination_id: int) -> None:
         services.crm_connection_record_success(connection_id=destination_id)

@@ -6,9 +6,8 @@ DESTINATION_KIND = "crm"
 
 def crm_connection_ids_for_event(*, workspace_id: int, event_type: str) -> list[int]:
     """Connections of the workspace that sync this event: active and not disconnected."""
-    rows = CrmConnection.objects.filter(workspace_id=workspace_id, active=True).exclude(
-        status=CrmConnection.Status.DISCONNECTED
-    ).values_list("pk", "events")
+    rows = CrmConnection.objects.filter(CrmConnection.SYNCING, workspace_id=workspace_id
+                                        ).values_list("pk", "events")
     return [pk for pk, events in rows if event_type in (events or [])]
 
 
