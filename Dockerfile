@@ -15,4 +15,4 @@ RUN SECRET_KEY=collectstatic-only-not-a-secret-0123456789abcdefghijklmnopqrstuvw
 
 USER metachat
 EXPOSE 8000
-CMD ["sh", "-c", "gunicorn metachat.wsgi --bind ${BIND}:${PORT} --workers ${WEB_CONCURRENCY:-3} --threads 4 --access-logfile -"]
+CMD ["sh", "-c", "gunicorn metachat.wsgi -c python:metachat.gunicorn_conf --bind ${BIND}:${PORT} --workers ${WEB_CONCURRENCY:-3} --threads 4 --access-logfile -"]

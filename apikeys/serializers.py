@@ -1,11 +1,10 @@
 """API shapes of keys: never a hash; the plaintext only in the response that creates it."""
 from datetime import timedelta
 
-from rest_framework import serializers
-
 from apikeys.models import ApiKey
 from apikeys.scopes import SCOPES
 from apikeys.services import DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD
+from metachat.api import serializers
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

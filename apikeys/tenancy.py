@@ -5,6 +5,7 @@ from apikeys.errors import TenantMismatch
 
 # The camelCase parsers turn a body's tenantId into tenant_id; query strings stay as sent.
 TENANT_FIELDS = ("tenantId", "tenant_id")
+BODYLESS_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def check_tenant(request, workspace) -> None:
@@ -12,6 +13,8 @@ def check_tenant(request, workspace) -> None:
     expected = workspace.public_id
     for value in _tenant_values(request.query_params):
         _compare(value, expected)
+    if request.method in BODYLESS_METHODS:
+        return  # a body on a GET means nothing: it is not read, so it cannot be a 400 either
     for value in _tenant_values(request.data):
         _compare(value, expected)
 

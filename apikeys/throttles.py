@@ -7,6 +7,7 @@ from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from apikeys.models import ApiKey
+from metachat.shared_cache import fail_open
 
 
 class ApiKeyRateThrottle(BaseThrottle):
@@ -30,6 +31,7 @@ class ApiKeyRateThrottle(BaseThrottle):
     def __init__(self):
         self._wait = None
 
+    @fail_open("throttle", default=True)  # a cache outage must not take the API down
     def allow_request(self, request, view):
         api_key = request.auth
         if not isinstance(api_key, ApiKey):

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
@@ -32,6 +32,7 @@ from conversations.services import (
     session_start,
     source_type_for_upload,
 )
+from metachat.api import serializers
 from metachat.api.viewsets import WorkspaceScopedViewSet, request_workspace
 
 # Room for the multipart envelope and the other fields around an uploaded file.

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework import serializers
 
 from conversations.models import Conversation, Document, Message
 from conversations.services import MESSAGE_MAX_CHARS
+from metachat.api import serializers
 
 USER_INFO_MAX_BYTES = 8 * 1024
 USER_INFO_MAX_DEPTH = 5

@@ -2,7 +2,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from integrations import selectors, services
 from integrations.delivery.services import destination_recover
 from integrations.models import Attempt, Delivery, Recovery, Webhook
+from metachat.api import serializers
 from metachat.api.renderers import EnvelopeBrowsableAPIRenderer, VerbatimEnvelopeJSONRenderer
 from metachat.api.viewsets import WorkspaceScopedViewSet
 from metachat.events.catalogue import EventType

@@ -39,6 +39,12 @@ def _generated_fernet_key(name: str) -> str:
 
 
 DEBUG = env.bool("DEBUG", default=False)
+# Which secrets came from the environment (not generated under var/): `check --deploy`
+# refuses a production without them (metachat/checks.py).
+SECRETS_FROM_ENVIRONMENT = {
+    name for name in ("SECRET_KEY", "ENCRYPTION_KEYS", "API_KEY_HASH_SECRET")
+    if env.str(name, default="").strip()
+}
 SECRET_KEY = env.str("SECRET_KEY", default="") or _generated_secret("secret_key")
 # Fernet keys for secrets at rest (metachat/crypto.py); the first encrypts, all decrypt.
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[]) or [
@@ -123,6 +129,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "metachat",
+            # An unreachable Redis must fail a call in a moment, not hold the request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -191,6 +199,10 @@ WEBHOOK_SECRET_OVERLAP = 24 * 3600  # a rotated-out signing secret keeps signing
 # Loopback targets (127.0.0.0/8, ::1) are refused in production; development may allow them.
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
 WEBHOOK_USER_AGENT = "MetaChat-Webhooks/1.0"
+# Outbound HTTP (integrations/egress.py): connections kept alive per host, and how many
+# hosts keep a pool, in each process. One set of pools serves webhooks and CRMs alike.
+EGRESS_POOL_SIZE = env.int("EGRESS_POOL_SIZE", default=10)
+EGRESS_POOL_HOSTS = env.int("EGRESS_POOL_HOSTS", default=100)
 # --- Conversations: the answer engine and document limits ------------------------------------
 # A dotted path to a conversations.engine.base.AnswerEngine subclass: ...bm25.HybridAnswerEngine
 # (BM25 and the sentence model; BM25 alone while the model or a passage's vector is missing),
@@ -298,6 +310,8 @@ API_KEY_THROTTLE_CHUNKS = 50
 # Each process reuses a key it looked up for this long: a revoked key is refused everywhere
 # within this time.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=1.0)
+# The bearer token Prometheus sends to GET /metrics; empty: /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 JSON_UNDERSCOREIZE = {"no_underscore_before_number": True}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meta Chat API",
@@ -324,13 +338,16 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Logging: one line per record on stderr; secrets are never passed to a logger ------------
+# --- Logging: one line per record on stderr; known secret shapes are masked (logredact) -----
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # On the handler, so records of every logger (libraries' too) pass through it.
+    "filters": {"redact_secrets": {"()": "metachat.logredact.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

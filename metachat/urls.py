@@ -1,8 +1,9 @@
-"""URLs: the admin, /healthz, and the REST API under /v1/."""
+"""URLs: the admin, /healthz, /metrics, and the REST API under /v1/."""
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from integrations.metrics import metrics
 from metachat.api.viewsets import NotFoundView
 from metachat.health import healthz
 
@@ -23,6 +24,7 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("v1/", include(api_patterns)),
     re_path(r"^v1(/.*)?$", NotFoundView.as_view()),
 ]

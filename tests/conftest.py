@@ -142,3 +142,15 @@ def published():
     before_task_publish.connect(record)
     yield sent
     before_task_publish.disconnect(record)
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of this test's own on a free port (stop it with `.stop()`)."""
+    from tests.services import RedisServer
+
+    if not RedisServer.available:
+        pytest.skip("redis-server is not installed on this machine")
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -39,9 +39,28 @@ class FieldMappingForm(forms.ModelForm):
         return data
 
 
+class FieldMappingFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.instance.pk is None or any(form.errors for form in self.forms):
+            return  # a new connection starts with the provider's default mapping
+        targets = [form.cleaned_data["target_field"] for form in self.forms
+                   if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        changed = any(form.has_changed() for form in self.forms) or self.deleted_forms
+        if not changed:
+            return
+        try:
+            services.crm_target_fields_check(
+                provider=services.crm_provider_for(connection=self.instance),
+                target_fields=targets)
+        except services.CrmInputError as error:
+            raise ValidationError(error.message) from None
+
+
 class FieldMappingInline(admin.TabularInline):
     model = FieldMapping
     form = FieldMappingForm
+    formset = FieldMappingFormSet
     extra = 1
     verbose_name = "field mapping"
     verbose_name_plural = "Field mapping (Meta Chat data → CRM field)"

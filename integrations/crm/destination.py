@@ -58,12 +58,10 @@ class CrmDestination(DestinationKind):
     def state(self, destination_id: int) -> str:
         """"gone" once deleted; "paused" while disconnected or switched off (its deliveries
         wait and resume on Reconnect); else "active"."""
-        row = CrmConnection.objects.filter(pk=destination_id).values("status", "active").first()
+        row = CrmConnection.objects.filter(pk=destination_id).only("status", "active").first()
         if row is None:
             return "gone"
-        if not row["active"] or row["status"] == CrmConnection.Status.DISCONNECTED:
-            return "paused"
-        return "active"
+        return "active" if row.is_syncing else "paused"
 
     def on_success(self, destination_id: int) -> None:
         services.crm_connection_record_success(connection_id=destination_id)
@@ -98,13 +96,21 @@ def _send_to(connection_id: int, deliveries: list) -> list[AttemptResult]:
         return each(ok=False, status=error.status, body=error.body, error=error.message,
                     retry_after=error.retry_after)
     except CrmError as error:
-        return each(ok=False, status=error.status, body=error.body, error=error.message)
+        # A permanent refusal is not retried (`refused`): the connection is in Error, with
+        # the reason, until an operator fixes it; transient ones follow the retry schedule.
+        return each(ok=False, status=error.status, body=error.body, error=error.message,
+                    refused=error.permanent)
     elapsed = (time.monotonic() - started) * 1000 / max(len(deliveries), 1)
-    return [
-        AttemptResult(
+    results = []
+    for delivery, result in zip(deliveries, pushed, strict=True):
+        error = result.error
+        if not result.ok and result.permanent:
+            error = services.crm_record_rejected(connection=connection, result=result,
+                                                 event_type=delivery.event.type)
+        results.append(AttemptResult(
             ok=result.ok, status=result.status,
             body=json.dumps({"id": result.record_id}) if result.ok else result.body,
-            error=result.error, duration_ms=round(elapsed, 1),
-        )
-        for result in pushed
-    ]
+            error=error, duration_ms=round(elapsed, 1),
+            refused=not result.ok and result.permanent,
+        ))
+    return results

@@ -2,6 +2,7 @@
 from django.db import models
 from django.utils import timezone
 
+from integrations.models import DestinationHealth
 from metachat.crypto import EncryptedJSONField
 from metachat.events.catalogue import EventType
 from metachat.ids import PublicIdField
@@ -12,7 +13,11 @@ def default_events() -> list[str]:
     return [EventType.CONVERSATION_ENDED.value]
 
 
-class CrmConnection(models.Model):
+class CrmConnection(DestinationHealth):
+    """A CRM to log conversations in. Its delivery health (active, failing since, last
+    success, disabled reason) is the shared `DestinationHealth`, kept by the pipeline as for
+    every destination; `status` is the connection's own state on top of it."""
+
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"
         ERROR = "error", "Error"
@@ -36,25 +41,9 @@ class CrmConnection(models.Model):
         help_text="Connected: records are synced. Error: the CRM refused the last push "
         "(see the last error). Disconnected: nothing is synced.",
     )
+    # Longer than DestinationHealth's: a CRM's reason and the mapping row that caused it.
     last_error = models.TextField(blank=True, help_text="What went wrong the last time.")
     last_error_at = models.DateTimeField(null=True, blank=True, help_text="When it went wrong.")
-    last_success_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a record was last written to the CRM."
-    )
-    # Delivery health, kept by the delivery pipeline as for every destination.
-    active = models.BooleanField(
-        default=True,
-        help_text="Records are sent only while active; the pipeline switches it off after "
-        "days of failures. Reconnect to switch it back on.",
-    )
-    disabled_reason = models.CharField(
-        max_length=300, blank=True, default="",
-        help_text="Why it was switched off automatically.",
-    )
-    failing_since = models.DateTimeField(
-        null=True, blank=True,
-        help_text="The first failure since the last success; empty while healthy.",
-    )
     events = models.JSONField(
         default=default_events,
         help_text="Which events create a record, e.g. conversation.ended.",
@@ -75,9 +64,14 @@ class CrmConnection(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.provider})"
 
+    # The database form of `is_syncing`, for querysets.
+    SYNCING = models.Q(active=True) & ~models.Q(status="disconnected")
+
     @property
     def is_syncing(self) -> bool:
-        return self.status != self.Status.DISCONNECTED
+        """Whether records go out: connected or in error (retried once fixed), and not
+        switched off. The one answer to the question, for the pipeline and the admin."""
+        return self.active and self.status != self.Status.DISCONNECTED
 
 
 class FieldMapping(models.Model):

@@ -7,9 +7,8 @@ DESTINATION_KIND = "crm"
 def crm_connections_syncing(*, workspace_id: int) -> list[tuple[int, list[str]]]:
     """(id, event types) of the workspace's connections that sync: active and not
     disconnected."""
-    rows = CrmConnection.objects.filter(workspace_id=workspace_id, active=True).exclude(
-        status=CrmConnection.Status.DISCONNECTED
-    ).values_list("pk", "events")
+    rows = CrmConnection.objects.filter(CrmConnection.SYNCING, workspace_id=workspace_id
+                                        ).values_list("pk", "events")
     return [(pk, events or []) for pk, events in rows]
 
 

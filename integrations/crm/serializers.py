@@ -1,9 +1,8 @@
 """API shapes of CRM connections; secrets are accepted, never returned."""
-from rest_framework import serializers
-
 from integrations.crm.models import CrmConnection, FieldMapping
 from integrations.crm.providers import provider_choices, providers
 from integrations.crm.sources import SourceField
+from metachat.api import serializers
 from metachat.events.catalogue import EventType
 
 

@@ -19,9 +19,9 @@ from integrations.crm.providers.base import (
 from integrations.crm.records import CrmRecord, record_build, record_from_values
 from integrations.crm.selectors import DESTINATION_KIND
 from integrations.crm.sources import SourceField
-from integrations.delivery import health
+from integrations.delivery import health, operational
 from integrations.delivery.services import deliveries_cancel, deliveries_resume
-from metachat.events.catalogue import EventType
+from metachat.events.catalogue import OPERATIONAL_EVENTS, EventType
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +165,38 @@ def _validate_with_crm(provider: CrmProvider) -> None:
         raise CrmInputError(error.message, code="crm_unavailable") from None
 
 
+VALID_NAMES_SHOWN = 300  # a Salesforce object can have hundreds of fields: all fit in a message
+
+
+def crm_target_fields_check(*, provider: CrmProvider, target_fields: list[str]) -> None:
+    """Refuse target fields the CRM's own field list does not have (naming the valid ones).
+
+    Providers whose targets are free text (note labels) have no list and accept anything."""
+    try:
+        names = provider.target_field_names()
+    except CrmAuthError as error:
+        raise CrmInputError(error.message, code="crm_credentials_rejected",
+                            fields={"credentials": [error.message]}) from None
+    except CrmConfigError as error:
+        raise CrmInputError(error.message, code="crm_rejected",
+                            fields={error.field or "target_object": [error.message]}) from None
+    except CrmError as error:
+        raise CrmInputError(f"Could not check the fields with the CRM: {error.message}",
+                            code="crm_unavailable") from None
+    if names is None:
+        return
+    known = set(names)
+    valid = ", ".join(names[:VALID_NAMES_SHOWN]) + ("…" if len(names) > VALID_NAMES_SHOWN else "")
+    errors = {
+        f"field_mappings.{index}": [
+            f"{provider.label} {provider.target_object} has no field {target!r}. "
+            f"Valid fields: {valid}."]
+        for index, target in enumerate(target_fields) if target not in known
+    }
+    if errors:
+        raise CrmInputError(next(iter(errors.values()))[0], fields=errors)
+
+
 # --- services ---------------------------------------------------------------------------------
 def crm_connection_connect(
     *, workspace, provider: str, name: str, credentials: dict, target_object: str = "",
@@ -186,6 +218,9 @@ def crm_connection_connect(
     )
     if not verified:
         _validate_with_crm(provider_cls(credentials=cleaned, target_object=target))
+    if field_mappings is not None:
+        crm_target_fields_check(provider=provider_cls(credentials=cleaned, target_object=target),
+                                target_fields=[spec.target_field for spec in specs])
     with transaction.atomic():
         connection = CrmConnection.objects.create(
             workspace=workspace, provider=provider_cls.key, name=name[:200],
@@ -246,9 +281,12 @@ def crm_connection_update(
 
 
 def field_mappings_replace(*, connection: CrmConnection, mappings: list) -> list[FieldMapping]:
+    """Replace the mapping, each target field checked against the CRM's own field list."""
     specs = field_mappings_clean(
         mappings=mappings, provider_cls=crm_provider_get(provider=connection.provider)
     )
+    crm_target_fields_check(provider=crm_provider_for(connection=connection),
+                            target_fields=[spec.target_field for spec in specs])
     with transaction.atomic():
         connection.field_mappings.all().delete()
         return _mappings_write(connection=connection, specs=specs)
@@ -328,14 +366,66 @@ def crm_connection_reconnect(
 
 
 # --- health, called by the delivery pipeline ---------------------------------------------------
-def crm_connection_mark_refused(*, connection_id: int, error: CrmError) -> None:
-    """The CRM refused the call: remember why; refused credentials or mapping put the
-    connection in `error` until an operator fixes it."""
+def crm_connection_mark_refused(*, connection_id: int, error: CrmError,
+                                publish: bool = True) -> None:
+    """The CRM refused the call: remember why. A permanent refusal (credentials, an unknown
+    field or object, no permission) puts the connection in `error` and alerts, once, until
+    an operator fixes it; a transient one is only noted."""
     rows = CrmConnection.objects.filter(pk=connection_id)
     rows.update(last_error=error.message[:2000], last_error_at=timezone.now())
-    if isinstance(error, CrmAuthError | CrmConfigError):
-        rows.exclude(status=CrmConnection.Status.DISCONNECTED).update(
-            status=CrmConnection.Status.ERROR)
+    if not error.permanent:
+        return
+    # The delivery is not retried, so the pipeline's failure bookkeeping does not run: the
+    # connection shows as failing from now on all the same.
+    rows.filter(failing_since__isnull=True).update(failing_since=timezone.now())
+    # Conditional, so of several workers refused at once exactly one alerts.
+    turned = rows.exclude(status__in=[CrmConnection.Status.DISCONNECTED,
+                                      CrmConnection.Status.ERROR]).update(
+        status=CrmConnection.Status.ERROR)
+    if turned:
+        _alert_error(connection_id=connection_id, reason=error.message, publish=publish)
+
+
+def crm_record_rejected(*, connection: CrmConnection, result: PushResult,
+                        event_type: str = "") -> str:
+    """The CRM rejected one record for good: name the mapping row that caused it (by the
+    fields the CRM named, else by a target field its message quotes), put the connection in
+    `error`, and return the message the delivery log keeps."""
+    mappings = list(connection.field_mappings.all())
+    culprit = next((m for m in mappings if m.target_field in result.fields), None) or next(
+        (m for m in mappings if m.target_field and m.target_field in result.error), None)
+    message = result.error
+    if culprit is not None:
+        row = mappings.index(culprit) + 1
+        source = culprit.source_field or f"fixed value {culprit.fixed_value[:40]!r}"
+        message = (f"{message} Caused by field mapping row {row} ({source} → "
+                   f"{culprit.target_field}): fix or remove that row, then press Test.")
+    crm_connection_mark_refused(connection_id=connection.pk,
+                                error=CrmConfigError(message, status=result.status),
+                                publish=event_type not in OPERATIONAL_EVENTS)
+    return message
+
+
+def _alert_error(*, connection_id: int, reason: str, publish: bool) -> None:
+    """Mail the workspace's owners and admins, as for a failing webhook, and publish
+    `crm.error` (unless what failed was itself an operational event)."""
+    from django.core.mail import send_mail
+
+    from metachat.workspaces.selectors import workspace_emails_for_alerts
+
+    connection = CrmConnection.objects.select_related("workspace").get(pk=connection_id)
+    logger.warning("crm connection %s in error: %s", connection.public_id, reason[:300])
+    if publish:
+        operational.crm_error_publish(connection=connection, reason=reason)
+    recipients = workspace_emails_for_alerts(workspace=connection.workspace)
+    if not recipients:
+        return
+    subject = f"[Meta Chat] CRM connection “{connection.name}” needs attention"
+    body = (f"The CRM connection “{connection.name}” ({connection.provider}) of workspace "
+            f"{connection.workspace} stopped syncing: the CRM refused a record, and trying "
+            f"again cannot help.\n\nThe CRM's reason: {reason}\n\nFix it in the admin "
+            "(credentials or field mapping), press Test, then redeliver the failed records.\n")
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))
 
 
 def crm_connection_record_failure(*, connection_id: int, error: str) -> None:
@@ -357,8 +447,8 @@ def crm_connection_record_success(*, connection_id: int) -> None:
 def crm_records_push(*, connection: CrmConnection, payloads: list[dict]) -> list[PushResult]:
     """Write one record per event payload, in batches of the provider's size.
 
-    Raises CrmError when a whole call fails (credentials, rate limit, outage); refused
-    credentials also put the connection in `error`."""
+    Raises CrmError when a whole call fails (credentials, rate limit, outage); a permanent
+    refusal also puts the connection in `error`."""
     provider = crm_provider_for(connection=connection)
     records: list[CrmRecord] = [record_build(connection=connection, payload=p) for p in payloads]
     results: list[PushResult] = []
@@ -366,7 +456,10 @@ def crm_records_push(*, connection: CrmConnection, payloads: list[dict]) -> list
         batch = records[start:start + provider.max_batch]
         try:
             results.extend(provider.push(batch))
-        except (CrmAuthError, CrmConfigError) as error:
-            crm_connection_mark_refused(connection_id=connection.pk, error=error)
+        except CrmError as error:
+            if error.permanent:
+                crm_connection_mark_refused(
+                    connection_id=connection.pk, error=error,
+                    publish=not any(p.get("event") in OPERATIONAL_EVENTS for p in payloads))
             raise
     return results

@@ -1,5 +1,6 @@
 """Destination health, for every kind: alert when failing starts, disable after days of failure.
 
+Health changes of webhooks are also published as operational events (operational.py).
 Works on any model with the `DestinationHealth` fields, so CRM connections and Zapier hooks
 get the same alerts and auto-disable by calling these from their `on_success`/`on_failure`.
 """
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.delivery import operational
 from metachat.workspaces.selectors import workspace_emails_for_alerts
 
 logger = logging.getLogger(__name__)
@@ -21,11 +23,16 @@ def health_record_success(*, model, destination_id: int) -> None:
     now = timezone.now()
     # Written when it changes something an operator sees (recovery, or a stamp older than a
     # minute): busy webhooks do not queue up on their own row for every delivery.
-    model.objects.filter(
-        Q(failing_since__isnull=False) | Q(last_success_at__isnull=True)
-        | Q(last_success_at__lt=now - timedelta(minutes=1)),
-        pk=destination_id,
-    ).update(failing_since=None, last_success_at=now, last_error="")
+    rows = model.objects.filter(pk=destination_id)
+    # A recovery is a conditional update of its own, so exactly one worker reports it.
+    if rows.filter(failing_since__isnull=False).update(
+            failing_since=None, last_success_at=now, last_error=""):
+        operational.webhook_health_publish(model=model, destination_id=destination_id,
+                                           what="recovered")
+        return
+    rows.filter(
+        Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - timedelta(minutes=1)),
+    ).update(last_success_at=now, last_error="")
 
 
 def health_record_failure(*, model, destination_id: int, error: str, label: str) -> None:
@@ -38,6 +45,8 @@ def health_record_failure(*, model, destination_id: int, error: str, label: str)
     started = rows.filter(failing_since__isnull=True).update(failing_since=now, last_error=error)
     if started:
         _alert(model, destination_id, label=label, what="failing", error=error)
+        operational.webhook_health_publish(model=model, destination_id=destination_id,
+                                           what="failing", error=error)
         return
     rows.update(last_error=error)
     cutoff = now - timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER)
@@ -49,6 +58,8 @@ def health_record_failure(*, model, destination_id: int, error: str, label: str)
     if disabled:
         logger.warning("%s %s disabled: failing since before %s", label, destination_id, cutoff)
         _alert(model, destination_id, label=label, what="disabled", error=error)
+        operational.webhook_health_publish(model=model, destination_id=destination_id,
+                                           what="disabled", error=error)
 
 
 def health_enable(*, destination) -> None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from integrations.delivery import destinations, retry
 from integrations.delivery.destinations import AttemptResult, DestinationKind
+from integrations.delivery.operational import delivery_exhausted_publish
 from integrations.delivery.queue import destination_key, wake_destinations
 from integrations.models import RESPONSE_BODY_LIMIT, Attempt, Delivery
 from metachat.events.wakeups import wakeup_take
@@ -237,6 +238,9 @@ def _record(claim: Claim, results: list[AttemptResult], *, retry_on_failure, rec
         Delivery.objects.bulk_update(
             deliveries, ["status", "delivered_at", "next_attempt_at", "claimed_until",
                          "claim_token", "last_error"])
+        for delivery in deliveries:
+            if delivery.status == Delivery.Status.FAILED:  # gave up for good
+                delivery_exhausted_publish(delivery=delivery)
         destination_id = claim.deliveries[0].destination_id
         if record_health and succeeded:
             claim.kind.on_success(destination_id)

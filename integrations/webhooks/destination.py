@@ -14,13 +14,19 @@ from integrations.models import ALL_EVENTS, Webhook
 from integrations.webhooks.filters import filters_match
 from integrations.webhooks.signing import live_secrets
 from integrations.webhooks.transport import webhook_post
+from metachat.events.catalogue import OPERATIONAL_EVENTS
 
 logger = logging.getLogger(__name__)
 
 
 def webhook_wants(events: list[str], filters: list[dict], event_type: str, data: dict) -> bool:
-    """Whether a webhook subscribed to `events` with `filters` gets an event."""
-    return (ALL_EVENTS in events or event_type in events) and filters_match(filters, data)
+    """Whether a webhook subscribed to `events` with `filters` gets an event: subscribed to
+    its type (operational events only by name, never through "*") and the filters match."""
+    if event_type in OPERATIONAL_EVENTS:
+        subscribed = event_type in events
+    else:
+        subscribed = ALL_EVENTS in events or event_type in events
+    return subscribed and filters_match(filters, data)
 
 
 @register("webhook")

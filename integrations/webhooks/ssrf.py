@@ -1,16 +1,15 @@
-"""The SSRF guard: a webhook may only reach public addresses.
+"""The SSRF guard at save time: a URL may only point at public addresses.
 
-`requests-hardened` resolves the host, refuses loopback, private, link-local, CGNAT,
-multicast and reserved addresses (IPv4, IPv6 and IPv4-mapped IPv6) and connects to the
-very address it checked, so a DNS answer that changes between check and connect (DNS
-rebinding) gains nothing. `check_url` runs the same resolver step when a webhook is saved.
+`check_url` runs the resolver step of the egress (`integrations/egress.py`), which checks
+every address again at connect time and connects to the very address it checked.
 """
 import logging
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
-from requests_hardened.ip_filter import InvalidIPAddress, filter_host
+from requests_hardened.ip_filter import InvalidIPAddress
+
+from integrations.egress import check_host
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def check_url(url: str) -> None:
     except ValueError:
         raise UnsafeURL("The URL's port is not a number from 1 to 65535.") from None
     try:
-        filter_host(parts.hostname, port, allow_loopback=settings.WEBHOOK_ALLOW_LOOPBACK)
+        check_host(parts.hostname, port)
     except InvalidIPAddress as error:
         raise UnsafeURL(
             f"The URL's host resolves to {error}, a private, loopback or reserved address; "

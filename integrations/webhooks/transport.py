@@ -1,40 +1,20 @@
-"""The HTTP POST of one signed event: hardened against SSRF, with a timeout, no redirects."""
+"""The HTTP POST of one signed event through the shared egress: address checked, no redirects."""
 import json
 import logging
-import threading
 import time
 
 import requests
 from django.conf import settings
 from django.utils import timezone
-from requests_hardened import Config, HTTPSession
 from requests_hardened.ip_filter import InvalidIPAddress
 
 from integrations.delivery.destinations import AttemptResult
 from integrations.delivery.retry import parse_retry_after
+from integrations.egress import egress_session
 from integrations.models import RESPONSE_BODY_LIMIT
 from integrations.webhooks.signing import signature_headers
 
 logger = logging.getLogger(__name__)
-
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    """One keep-alive session per thread, rebuilt when the loopback setting changes."""
-    allow_loopback = settings.WEBHOOK_ALLOW_LOOPBACK
-    session = getattr(_local, "session", None)
-    if session is None or _local.allow_loopback != allow_loopback:
-        session = HTTPSession(Config(
-            ip_filter_enable=True,
-            ip_filter_allow_loopback_ips=allow_loopback,
-            never_redirect=True,
-            default_timeout=(settings.WEBHOOK_TIMEOUT, settings.WEBHOOK_TIMEOUT),
-            user_agent_override=settings.WEBHOOK_USER_AGENT,
-        ))
-        session.trust_env = False  # no proxies from the environment: we connect where we checked
-        _local.session, _local.allow_loopback = session, allow_loopback
-    return session
 
 
 def body_of(payload: dict) -> str:
@@ -48,13 +28,14 @@ def webhook_post(
     body = body_of(payload)
     headers = {
         "Content-Type": "application/json",
+        "User-Agent": settings.WEBHOOK_USER_AGENT,
         **signature_headers(message_id=message_id, body=body, signing_secrets=signing_secrets),
     }
     clock = time.perf_counter()
     try:
         timeout = (settings.WEBHOOK_TIMEOUT, settings.WEBHOOK_TIMEOUT)
-        with _session().post(url, data=body.encode(), headers=headers, timeout=timeout,
-                             allow_redirects=False, stream=True) as response:
+        with egress_session().post(url, data=body.encode(), headers=headers, timeout=timeout,
+                                   allow_redirects=False, stream=True) as response:
             # Read at most what the log keeps: a huge answer must not cost memory or time.
             raw = response.raw.read(RESPONSE_BODY_LIMIT, decode_content=True) or b""
             status = response.status_code

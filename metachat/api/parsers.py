@@ -4,12 +4,16 @@ A NUL character or an unpaired UTF-16 surrogate (`"\\ud800"` in JSON) cannot be 
 PostgreSQL and breaks JSON encoding later, so a body holding one is refused here, once,
 for every endpoint, before any view sees it.
 """
+import json
+
+from django.conf import settings
 from django.http import QueryDict
 from djangorestframework_camel_case.parser import (
     CamelCaseFormParser,
     CamelCaseJSONParser,
     CamelCaseMultiPartParser,
 )
+from djangorestframework_camel_case.util import underscoreize
 from rest_framework.exceptions import ParseError, ValidationError
 
 
@@ -55,12 +59,21 @@ def _holds_unstorable(value) -> bool:
     return False
 
 
+def _refuse_constant(name: str):
+    # Python's json reads NaN, Infinity and -Infinity, which JSON (RFC 8259) does not have.
+    raise ValueError(f"{name} is not a JSON value")
+
+
 class JSONParser(CamelCaseJSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data = json.loads(stream.read().decode(encoding), parse_constant=_refuse_constant)
         except RecursionError:
             raise ParseError("The JSON body is nested too deeply.")
+        except ValueError as error:  # also UnicodeDecodeError
+            raise ParseError(f"JSON parse error - {error}")
+        data = underscoreize(data, **self.json_underscoreize)
         check_storable(data)
         return data
 

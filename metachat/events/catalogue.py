@@ -13,6 +13,20 @@ class EventType(models.TextChoices):
     CONVERSATION_ENDED = "conversation.ended", "Conversation ended"
     USER_STARTED = "user.started", "User started"
     ESCALATION_TRIGGERED = "escalation.triggered", "Escalation triggered"
+    # Operational events: the workspace's own integrations telling it how they are doing.
+    WEBHOOK_FAILING = "webhook.failing", "Webhook failing"
+    WEBHOOK_DISABLED = "webhook.disabled", "Webhook disabled"
+    WEBHOOK_RECOVERED = "webhook.recovered", "Webhook recovered"
+    CRM_ERROR = "crm.error", "CRM connection error"
+    DELIVERY_EXHAUSTED = "delivery.exhausted", "Delivery exhausted"
+
+
+# Sent only to destinations that name them (not to "*"), and never published about the
+# delivery of one of them, so a failing destination cannot feed on its own failure events.
+OPERATIONAL_EVENTS = frozenset({
+    EventType.WEBHOOK_FAILING, EventType.WEBHOOK_DISABLED, EventType.WEBHOOK_RECOVERED,
+    EventType.CRM_ERROR, EventType.DELIVERY_EXHAUSTED,
+})
 
 
 # What each event's `data` holds, for the API docs and the README.
@@ -47,6 +61,38 @@ DATA_FIELDS: dict[str, dict[str, str]] = {
         "confidence": "the confidence that led to it, 0 to 1",
         "message": "the user's message that triggered it",
     },
+    EventType.WEBHOOK_FAILING: {
+        "webhookId": "wh_… id of the webhook",
+        "name": "the webhook's name",
+        "error": "the last delivery's error",
+        "failingSince": "when the first failure happened (ISO 8601, UTC)",
+    },
+    EventType.WEBHOOK_DISABLED: {
+        "webhookId": "wh_… id of the webhook",
+        "name": "the webhook's name",
+        "reason": "why it was switched off",
+        "error": "the last delivery's error",
+    },
+    EventType.WEBHOOK_RECOVERED: {
+        "webhookId": "wh_… id of the webhook",
+        "name": "the webhook's name",
+        "recoveredAt": "when it answered with a 2xx again (ISO 8601, UTC)",
+    },
+    EventType.CRM_ERROR: {
+        "connectionId": "crm_… id of the CRM connection",
+        "name": "the connection's name",
+        "provider": "salesforce, hubspot, zendesk, intercom or pipedrive",
+        "reason": "the CRM's reason, and the mapping row that caused it",
+    },
+    EventType.DELIVERY_EXHAUSTED: {
+        "deliveryId": "dlv_… id of the delivery that gave up",
+        "eventId": "evt_… id of the event it carried",
+        "eventType": "that event's type",
+        "destinationKind": "webhook or crm",
+        "destinationId": "wh_… or crm_… id of the destination",
+        "attempts": "attempts made",
+        "error": "the last attempt's error",
+    },
 }
 
 
@@ -60,6 +106,15 @@ TRIGGERED_WHEN: dict[str, str] = {
     EventType.ESCALATION_TRIGGERED: "The chatbot hands a conversation to a person: its "
     "confidence was below the workspace's threshold, or the user asked for a person. "
     "Once per conversation.",
+    EventType.WEBHOOK_FAILING: "A webhook's deliveries start failing (the first failure after "
+    "a success). Once per failing period.",
+    EventType.WEBHOOK_DISABLED: "A webhook is switched off automatically after "
+    "WEBHOOK_DISABLE_AFTER_DAYS of failures.",
+    EventType.WEBHOOK_RECOVERED: "A failing webhook answers with a 2xx again.",
+    EventType.CRM_ERROR: "A CRM connection goes to Error: the CRM refused a record for good "
+    "(credentials, permission, an unknown field or object).",
+    EventType.DELIVERY_EXHAUSTED: "A delivery gives up: its retries ran out, or the "
+    "destination refused it for good.",
 }
 
 # JSON types of the fields of `data` (everything else is a string).
@@ -68,6 +123,7 @@ DATA_TYPES: dict[str, str] = {
     "duration": "integer",
     "messageCount": "integer",
     "user": "object",
+    "attempts": "integer",
 }
 
 # An example `data` of each event, consistent with the guide's webhook example.
@@ -98,6 +154,30 @@ EXAMPLES: dict[str, dict] = {
         "reason": "low_confidence",
         "confidence": 0.21,
         "message": "Can I pay with cryptocurrency?",
+    },
+    EventType.WEBHOOK_FAILING: {
+        "webhookId": "wh_4f8a2c9d1e7b3a6c5d0e", "name": "Order system",
+        "error": "HTTP 503", "failingSince": "2025-01-15T10:30:00.000Z",
+    },
+    EventType.WEBHOOK_DISABLED: {
+        "webhookId": "wh_4f8a2c9d1e7b3a6c5d0e", "name": "Order system",
+        "reason": "Disabled automatically: every delivery failed for 5 days. Last error: "
+        "HTTP 503", "error": "HTTP 503",
+    },
+    EventType.WEBHOOK_RECOVERED: {
+        "webhookId": "wh_4f8a2c9d1e7b3a6c5d0e", "name": "Order system",
+        "recoveredAt": "2025-01-15T11:05:00.000Z",
+    },
+    EventType.CRM_ERROR: {
+        "connectionId": "crm_8q775f4u5x784q44khpo", "name": "Sales", "provider": "salesforce",
+        "reason": "Salesforce rejected the record: INVALID_FIELD: No such column "
+        "'Confidence__c' on sobject of type Task. Caused by field mapping row 2 (confidence → "
+        "Confidence__c): fix or remove that row, then press Test.",
+    },
+    EventType.DELIVERY_EXHAUSTED: {
+        "deliveryId": "dlv_7h2k9m4q1x8c5v3n6z0p", "eventId": "evt_2b7k9q4m1x8c5v3n6z0p",
+        "eventType": "conversation.ended", "destinationKind": "webhook",
+        "destinationId": "wh_4f8a2c9d1e7b3a6c5d0e", "attempts": 8, "error": "HTTP 503",
     },
 }
 

@@ -5,6 +5,13 @@ from dataclasses import dataclass, field
 from tests.fakes.server import FakeApi
 
 STAMP = "2025-01-15T10:30:00.000Z"
+# A few of each object's built-in properties (HubSpot has hundreds).
+PROPERTIES = {
+    "contacts": {"email", "firstname", "lastname", "phone", "company", "lifecyclestage"},
+    "notes": {"hs_note_body", "hs_timestamp", "hubspot_owner_id", "hs_attachment_ids"},
+    "tickets": {"subject", "content", "hs_pipeline", "hs_pipeline_stage",
+                "hs_ticket_priority", "hs_ticket_category", "source_type"},
+}
 
 
 @dataclass
@@ -12,6 +19,7 @@ class FakeHubSpot(FakeApi):
     access_token: str = "pat-na1-fake-token"
     objects: dict = field(default_factory=lambda: {"contacts": {}, "notes": {}, "tickets": {}})
     batches: list = field(default_factory=list)
+    custom_properties: set = field(default_factory=set)  # created in the portal by the user
 
     def setup_routes(self):
         self._ids = itertools.count(1001)
@@ -23,6 +31,18 @@ class FakeHubSpot(FakeApi):
         self.route("POST", f"{base}/batch/read", self.batch_read)
         self.route("POST", base, self.create)
         self.route("PATCH", f"{base}/(\\d+)", self.update)
+        self.route("GET", "/crm/v3/properties/(contacts|notes|tickets)", self.properties)
+
+    def properties(self, request):
+        """GET /crm/v3/properties/{objectType}: the object's property definitions."""
+        if refused := self._refused(request):
+            return refused
+        names = PROPERTIES[request.match.group(1)] | self.custom_properties
+        return 200, {"results": [
+            {"name": name, "label": name, "type": "string", "fieldType": "text",
+             "groupName": "metachat", "calculated": False, "hasUniqueValue": False,
+             "hidden": False, "formField": True, "options": []}
+            for name in sorted(names)]}, {}
 
     def rate_limit_next(self, retry_after: int):
         self.throttle.append(retry_after)

@@ -28,6 +28,7 @@ class FakeSalesforce(FakeApi):
         self.valid_tokens: set[str] = set()
         self.issued_tokens: list[str] = []
         self.throttle: list[int] = []  # Retry-After values for the next record calls
+        self.redirect_token_to = ""  # answer the token request with a 307 to this URL
         self.route("POST", "/services/oauth2/token", self.token)
         self.route("GET", f"/services/data/{VERSION}/sobjects/(\\w+)/describe/?", self.describe)
         self.route("POST", f"/services/data/{VERSION}/sobjects/(\\w+)/?", self.create)
@@ -42,6 +43,8 @@ class FakeSalesforce(FakeApi):
 
     # --- endpoints -----------------------------------------------------------------------------
     def token(self, request):
+        if self.redirect_token_to:
+            return 307, None, {"Location": self.redirect_token_to}
         form = request.form
         if form.get("grant_type") != "client_credentials":
             return 400, {"error": "unsupported_grant_type",

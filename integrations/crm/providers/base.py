@@ -12,12 +12,20 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
+from integrations.egress import EgressSession, RedirectRefused, UnsafeAddress
+
 logger = logging.getLogger(__name__)
 
 
 # --- errors: messages are written for the operator who reads them in the admin -----------
 class CrmError(Exception):
-    """The CRM call failed; `str(error)` says why in words an operator understands."""
+    """The CRM call failed; `str(error)` says why in words an operator understands.
+
+    `permanent`: trying again cannot help (refused credentials, an unknown field or object,
+    no permission) — the delivery stops retrying and the connection goes to Error. Else the
+    failure is transient (outage, rate limit) and the delivery is retried."""
+
+    permanent = False
 
     def __init__(self, message: str, *, status: int | None = None, body: str = ""):
         super().__init__(message)
@@ -29,13 +37,37 @@ class CrmError(Exception):
 class CrmAuthError(CrmError):
     """The CRM refused the credentials: the connection goes to `error` until fixed."""
 
+    permanent = True
+
 
 class CrmConfigError(CrmError):
     """The connection names something the CRM does not have (e.g. an unknown object)."""
 
+    permanent = True
+
     def __init__(self, message: str, *, field: str = "", **kwargs):
         super().__init__(message, **kwargs)
         self.field = field
+
+
+# Error codes CRMs use for a refusal worth retrying, though its status is a 4xx.
+TRANSIENT_ERROR_CODES = frozenset({
+    "UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "RATE_LIMITS",
+    "TOO_MANY_REQUESTS", "LOCK_ERROR", "CONCURRENT_MODIFICATION",
+})
+# Statuses that are the CRM's momentary state, not the request's fault.
+TRANSIENT_STATUSES = frozenset({408, 409, 423, 425, 429})
+
+
+def is_permanent(*, status: int | None, code: str = "") -> bool:
+    """The one rule for every provider: would the same request fail again, whenever sent?
+
+    A 4xx (other than timeouts, conflicts, locks and rate limits) is the request's fault and
+    permanent, unless the CRM's error code says it is momentary; a 5xx, no answer, or a
+    rate limit is transient."""
+    if code and code.upper() in TRANSIENT_ERROR_CODES:
+        return False
+    return status is not None and 400 <= status < 500 and status not in TRANSIENT_STATUSES
 
 
 class CrmRateLimited(CrmError):
@@ -76,30 +108,48 @@ class PushResult:
     error: str = ""
     status: int | None = None
     body: str = ""
+    # A rejection that would recur on every retry (see `is_permanent`), and the target
+    # fields the CRM named as the cause, when it named any.
+    permanent: bool = False
+    fields: tuple[str, ...] = ()
 
 
-# --- HTTP with a timeout on every call --------------------------------------------------------
-class CrmSession(requests.Session):
-    """A requests session whose every call has a timeout, trusting `CRM_CA_BUNDLE` if set."""
+# --- HTTP through the egress: address checked and pinned, no redirects, a timeout ---------
+class CrmSession(EgressSession):
+    """One connection's session on the process's shared egress pools.
+
+    Its own object because client libraries set credentials and headers on the session
+    they are given (zenpy does); every call has `CRM_HTTP_TIMEOUT`, trusts `CRM_CA_BUNDLE`
+    if set, and a redirect is an error rather than a second request (a token endpoint
+    must not bounce the client secret elsewhere)."""
 
     def __init__(self, *, timeout: float | None = None):
-        super().__init__()
-        self.timeout = timeout or settings.CRM_HTTP_TIMEOUT
-        self.ca_bundle = settings.CRM_CA_BUNDLE or None
+        super().__init__(timeout=timeout or settings.CRM_HTTP_TIMEOUT, raise_on_redirect=True,
+                         ca_bundle=settings.CRM_CA_BUNDLE or None)
         self.last_response: requests.Response | None = None
         self.hooks["response"].append(self._remember)
 
     def _remember(self, response, *args, **kwargs):
         self.last_response = response
 
-    def request(self, method, url, *args, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        if self.ca_bundle and kwargs.get("verify") in (None, True):
-            # Set per request: the environment's REQUESTS_CA_BUNDLE would win over a
-            # session-level setting.
-            kwargs["verify"] = self.ca_bundle
-        return super().request(method, url, *args, **kwargs)
+
+def transport_error(label: str, error: BaseException, *, where: str = "") -> CrmError:
+    """The one translation of an HTTP exchange that failed below the CRM's API (whatever
+    client library raised it): a refused address or a redirect is the connection's problem
+    (permanent), anything else an outage (try again later)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, UnsafeAddress):
+            return CrmConfigError(
+                f"{label}{where} resolves to {cause}, which is not a public address; Meta Chat "
+                "only calls public addresses.", field="credentials")
+        if isinstance(cause, RedirectRefused):
+            return CrmConfigError(
+                f"{label}{where} answered with a redirect ({cause}); Meta Chat does not follow "
+                "redirects with credentials. Use the address the CRM redirects to.",
+                field="credentials", status=cause.status)
+        cause = cause.__cause__ or cause.__context__
+    return CrmUnavailable(f"Could not reach {label}{where}: {error.__class__.__name__}.")
 
 
 def api_host(provider_key: str, default: str) -> str:
@@ -175,6 +225,13 @@ class CrmProvider:
         return cleaned
 
     # --- calls to the CRM --------------------------------------------------------------------
+    def target_field_names(self) -> list[str] | None:
+        """The field names the target object has in this CRM (its own list: Salesforce's
+        describe, HubSpot's properties, Zendesk's ticket fields), so a mapping to a field
+        that does not exist is refused when saved. None where targets are free text (the
+        line labels of a note)."""
+        return None
+
     def validate_credentials(self) -> None:
         """Log in to the CRM and check that the target object can be written.
 

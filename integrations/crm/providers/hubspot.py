@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+import requests
 import urllib3
 from hubspot import Client
 from hubspot.crm.objects import (
@@ -20,6 +21,8 @@ from hubspot.crm.objects import (
     SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 )
+from hubspot.crm.properties import ApiException as PropertiesApiException
+from hubspot.discovery.discovery_base import DiscoveryBase
 
 from integrations.crm.providers import register
 from integrations.crm.providers.base import (
@@ -33,8 +36,11 @@ from integrations.crm.providers.base import (
     PushResult,
     api_host,
     clip,
+    is_permanent,
     retry_after_seconds,
+    transport_error,
 )
+from integrations.egress import Urllib3Bridge
 
 logger = logging.getLogger(__name__)
 
@@ -93,17 +99,22 @@ class HubSpotProvider(CrmProvider):
         return Client.create(
             access_token=self.credentials.get("access_token", ""),
             host=api_host(self.key, API_HOST),
+            api_factory=self._api_through_egress,
         )
+
+    def _api_through_egress(self, api_client_package, api_name, config):
+        """hubspot-api-client's own factory, with its urllib3 pool swapped for the egress."""
+        api = DiscoveryBase._default_api_factory(api_client_package, api_name, config)
+        api.api_client.rest_client.pool_manager = Urllib3Bridge(self.session)
+        return api
 
     def _call(self, operation):
         try:
             return operation(self._client().crm.objects)
         except ApiException as error:
             raise self._error_for(error) from None
-        except urllib3.exceptions.HTTPError as error:
-            raise CrmUnavailable(
-                f"Could not reach HubSpot: {error.__class__.__name__}."
-            ) from None
+        except (urllib3.exceptions.HTTPError, requests.RequestException) as error:
+            raise transport_error("HubSpot", error) from None
 
     def _error_for(self, error: ApiException):
         status, body = error.status, clip(error.body)
@@ -130,9 +141,22 @@ class HubSpotProvider(CrmProvider):
         if status and status >= 500:
             return CrmUnavailable(f"HubSpot failed ({status}): {message}.", status=status,
                                   body=body)
-        return CrmConfigError(f"HubSpot rejected the record: {message}.", status=status, body=body)
+        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
+        return cls(f"HubSpot rejected the record: {message}.", status=status, body=body)
 
     # --- the interface -----------------------------------------------------------------------
+    def target_field_names(self) -> list[str] | None:
+        timeout = self.session.timeout
+        client = self._client()
+        try:
+            found = client.crm.properties.core_api.get_all(
+                self._object_type, _request_timeout=timeout)
+        except PropertiesApiException as error:
+            raise self._error_for(error) from None
+        except (urllib3.exceptions.HTTPError, requests.RequestException) as error:
+            raise transport_error("HubSpot", error) from None
+        return sorted(p.name for p in found.results if not getattr(p, "calculated", False))
+
     def validate_credentials(self) -> None:
         timeout = self.session.timeout
         self._call(lambda objects: objects.basic_api.get_page(

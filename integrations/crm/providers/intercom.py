@@ -22,9 +22,12 @@ from integrations.crm.providers.base import (
     PushResult,
     api_host,
     clip,
+    is_permanent,
     note_body,
     retry_after_seconds,
+    transport_error,
 )
+from integrations.egress import httpx_transport
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ class IntercomProvider(CrmProvider):
             token=self.credentials.get("access_token", ""),
             base_url=api_host(self.key, API_HOST),
             httpx_client=httpx.Client(
-                timeout=self.session.timeout, verify=self.session.ca_bundle or True
+                timeout=self.session.timeout, transport=httpx_transport(self.session)
             ),
         )
 
@@ -67,7 +70,7 @@ class IntercomProvider(CrmProvider):
         except ApiError as error:
             raise self._error_for(error) from None
         except httpx.HTTPError as error:
-            raise CrmUnavailable(f"Could not reach Intercom: {error.__class__.__name__}.") from None
+            raise transport_error("Intercom", error) from None
 
     def _error_for(self, error: ApiError):
         status = error.status_code
@@ -89,7 +92,8 @@ class IntercomProvider(CrmProvider):
         if status and status >= 500:
             return CrmUnavailable(f"Intercom failed ({status}): {message}.", status=status,
                                   body=body)
-        return CrmConfigError(f"Intercom rejected the note: {message}.", status=status, body=body)
+        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
+        return cls(f"Intercom rejected the note: {message}.", status=status, body=body)
 
     # --- the interface -----------------------------------------------------------------------
     def validate_credentials(self) -> None:

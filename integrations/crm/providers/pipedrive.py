@@ -26,8 +26,10 @@ from integrations.crm.providers.base import (
     PushResult,
     api_host,
     clip,
+    is_permanent,
     note_body,
     retry_after_seconds,
+    transport_error,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,17 +59,15 @@ class PipedriveProvider(CrmProvider):
         return list(NOTE_DEFAULT_MAPPING)
 
     def _client(self) -> Client:
-        client = Client(domain=api_host(self.key, API_HOST))
+        client = _EgressClient(domain=api_host(self.key, API_HOST))
+        client.session = self.session
         client.set_api_token(self.credentials.get("api_token", ""))
         return client
 
     @property
     def _http(self) -> dict:
         """Keyword arguments for every call: the library passes them on to requests."""
-        options = {"timeout": self.session.timeout}
-        if self.session.ca_bundle:
-            options["verify"] = self.session.ca_bundle
-        return options
+        return {"timeout": self.session.timeout}
 
     def _call(self, operation):
         try:
@@ -89,14 +89,12 @@ class PipedriveProvider(CrmProvider):
             ) from None
         except BaseError as error:
             status = error.response.status_code
-            cls = CrmUnavailable if status >= 500 else CrmConfigError
+            cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
             raise cls(f"Pipedrive rejected the request ({status}): {_message(error)}.",
                       status=status, body=clip(error.response.text)) from None
         except requests.RequestException as error:
             # The library puts the token in the URL: name the failure, never the URL.
-            raise CrmUnavailable(
-                f"Could not reach Pipedrive: {error.__class__.__name__}."
-            ) from None
+            raise transport_error("Pipedrive", error) from None
 
     # --- the interface -----------------------------------------------------------------------
     def validate_credentials(self) -> None:
@@ -132,6 +130,20 @@ class PipedriveProvider(CrmProvider):
 
         created = self._call(write)
         return PushResult(ok=True, record_id=str(created["data"]["id"]), status=201)
+
+
+class _EgressClient(Client):
+    """pipedrive-python-lib calls `requests.request`; this sends through the egress session."""
+
+    session = None
+
+    def _request(self, method, url, headers=None, params=None, **kwargs):
+        _headers = {"Authorization": f"Bearer {self.access_token}"} if self.access_token else {}
+        _params = {"api_token": self.api_token} if self.api_token else {}
+        _headers.update(headers or {})
+        _params.update(params or {})
+        return self._parse(self.session.request(method, url, headers=_headers, params=_params,
+                                                **kwargs))
 
 
 def _message(error: BaseError) -> str:

@@ -26,7 +26,9 @@ from integrations.crm.providers.base import (
     DefaultMapping,
     PushResult,
     clip,
+    is_permanent,
     retry_after_seconds,
+    transport_error,
 )
 from integrations.webhooks.ssrf import UnsafeURL, check_url
 
@@ -107,7 +109,8 @@ class SalesforceProvider(CrmProvider):
     # --- session ---------------------------------------------------------------------------
     @property
     def _instance_url(self) -> str:
-        return self.clean_credentials(self.credentials)["instance_url"]
+        # Cleaned (and its address checked) when saved; the egress checks it at every connect.
+        return str(self.credentials.get("instance_url", "")).rstrip("/")
 
     def _cache_key(self) -> str:
         raw = "\n".join(self.credentials.get(k, "") for k in ("instance_url", "client_id",
@@ -127,9 +130,7 @@ class SalesforceProvider(CrmProvider):
                 },
             )
         except requests.RequestException as error:
-            raise CrmUnavailable(
-                f"Could not reach Salesforce at {self._instance_url}: {error.__class__.__name__}."
-            ) from None
+            raise transport_error("Salesforce", error, where=f" at {self._instance_url}") from None
         try:
             body = response.json()
         except ValueError:
@@ -190,9 +191,7 @@ class SalesforceProvider(CrmProvider):
         except SalesforceExpiredSession:
             raise
         except requests.RequestException as error:
-            raise CrmUnavailable(
-                f"Could not reach Salesforce at {self._instance_url}: {error.__class__.__name__}."
-            ) from None
+            raise transport_error("Salesforce", error, where=f" at {self._instance_url}") from None
         except SalesforceError as error:
             raise self._error_for(error) from None
 
@@ -220,6 +219,11 @@ class SalesforceProvider(CrmProvider):
                               body=clip(content))
 
     # --- the interface -----------------------------------------------------------------------
+    def target_field_names(self) -> list[str] | None:
+        described = self._call(lambda sf: getattr(sf, self.target_object).describe())
+        return sorted(f["name"] for f in described.get("fields", [])
+                      if f.get("createable", True))
+
     def validate_credentials(self) -> None:
         self._login()
         self._call(lambda sf: getattr(sf, self.target_object).describe())
@@ -272,7 +276,8 @@ def _rate_limited(response, message: str = "") -> CrmRateLimited:
 def _first_message(content) -> str:
     if isinstance(content, list) and content and isinstance(content[0], dict):
         first = content[0]
-        return f"{first.get('errorCode', 'ERROR')}: {first.get('message', '')}".strip()
+        code = first.get("errorCode") or first.get("statusCode") or "ERROR"
+        return f"{code}: {first.get('message', '')}".strip()
     if isinstance(content, dict):
         return str(content.get("message") or content.get("error") or content)
     return clip(content, 300)
@@ -282,7 +287,12 @@ def _result_of(item: dict) -> PushResult:
     if item.get("success"):
         return PushResult(ok=True, record_id=item.get("id", ""), status=item.get("status", 201))
     errors = item.get("errors") or []
+    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) \
+        else {}
+    code = str(first.get("statusCode") or first.get("errorCode") or "")
+    status = item.get("status", 400)
     return PushResult(
         ok=False, error=f"Salesforce rejected the record: {_first_message(errors)}.",
-        status=item.get("status", 400), body=clip(errors),
+        status=status, body=clip(errors), permanent=is_permanent(status=status, code=code),
+        fields=tuple(str(f) for f in first.get("fields") or ()),
     )

@@ -22,13 +22,17 @@ from integrations.crm.providers.base import (
     DefaultMapping,
     PushResult,
     clip,
+    is_permanent,
     retry_after_seconds,
+    transport_error,
 )
 
 logger = logging.getLogger(__name__)
 
 TICKET_FIELDS = ("subject", "comment", "tags", "priority", "type", "status", "external_id")
 _CUSTOM_FIELD = re.compile(r"custom_field:[0-9]{1,20}")
+# One DNS label: what <subdomain>.zendesk.com can be (63 characters at most).
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @register
@@ -73,10 +77,14 @@ class ZendeskProvider(CrmProvider):
         cleaned = super().clean_credentials(credentials)
         subdomain = cleaned["subdomain"].lower()
         if "://" in subdomain:
-            subdomain = urlsplit(subdomain).hostname or ""
+            try:
+                subdomain = urlsplit(subdomain).hostname or ""
+            except ValueError:
+                subdomain = ""
         subdomain = subdomain.removesuffix(".zendesk.com")
-        if not subdomain or not subdomain.replace("-", "").isalnum():
-            raise ValueError("Subdomain is the acme of acme.zendesk.com.", "subdomain")
+        if not _SUBDOMAIN.fullmatch(subdomain):
+            raise ValueError("Subdomain is the acme of acme.zendesk.com: letters, digits and "
+                             "hyphens, at most 63 characters.", "subdomain")
         cleaned["subdomain"] = subdomain
         return cleaned
 
@@ -111,9 +119,7 @@ class ZendeskProvider(CrmProvider):
         except requests.HTTPError as error:
             raise self._error_for(error) from None
         except requests.RequestException as error:
-            raise CrmUnavailable(
-                f"Could not reach Zendesk: {error.__class__.__name__}."
-            ) from None
+            raise transport_error("Zendesk", error) from None
         except ZenpyException as error:
             raise CrmConfigError(f"Zendesk: {error}.") from None
 
@@ -131,10 +137,16 @@ class ZendeskProvider(CrmProvider):
         if status and status >= 500:
             return CrmUnavailable(f"Zendesk failed ({status}): {message}.", status=status,
                                   body=body)
-        return CrmConfigError(f"Zendesk rejected the ticket: {message}.", status=status,
-                              body=body)
+        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
+        return cls(f"Zendesk rejected the ticket: {message}.", status=status, body=body)
 
     # --- the interface -----------------------------------------------------------------------
+    def target_field_names(self) -> list[str] | None:
+        fields = self._call(lambda zendesk: list(zendesk.ticket_fields()))
+        # System fields (subject, status, …) cannot be removed; custom ones can.
+        custom = [f"custom_field:{f.id}" for f in fields if getattr(f, "removable", False)]
+        return sorted(TICKET_FIELDS) + custom
+
     def validate_credentials(self) -> None:
         me = self._call(lambda zendesk: zendesk.users.me())
         if getattr(me, "id", None) is None:

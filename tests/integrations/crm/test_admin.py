@@ -81,6 +81,7 @@ def test_the_change_page_never_shows_the_secret(admin_client, hubspot, hubspot_c
 def test_saving_with_a_blank_secret_keeps_it_and_edits_the_mapping(
     admin_client, hubspot, hubspot_connection
 ):
+    hubspot.custom_properties.add("metachat_confidence")  # created in HubSpot first
     mappings = list(hubspot_connection.field_mappings.all())
     data = {
         "name": "Renamed", "credential_access_token": "", "events": ["message.sent"],

@@ -144,9 +144,11 @@ def test_bad_credentials_set_error_and_alert_the_owners(
     assert salesforce_connection.failing_since is not None
     assert Attempt.objects.get(delivery=delivery).error.startswith(
         "Salesforce refused the credentials")
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED  # permanent: not retried
     (alert,) = mail.outbox
     assert alert.to == [operator.email]
-    assert alert.subject == "[Meta Chat] CRM connection “Sales” is failing"
+    assert alert.subject == "[Meta Chat] CRM connection “Sales” needs attention"
     assert "Salesforce refused the credentials" in alert.body
     assert salesforce.client_secret not in alert.body
 
