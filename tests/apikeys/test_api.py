@@ -42,9 +42,11 @@ def test_lists_show_no_secret_and_no_hash(api_client, workspace):
     assert body["pagination"]["total"] == 2
     for item in body["data"]:
         assert set(item) == {
-            "id", "name", "prefix", "scopes", "status", "createdAt", "expiresAt",
-            "revokedAt", "lastUsedAt", "replacedBy", "rateLimit",
+            "id", "name", "kind", "prefix", "scopes", "allowedOrigins", "status",
+            "createdAt", "expiresAt", "revokedAt", "lastUsedAt", "replacedBy", "rateLimit",
+            "publishableKey", "snippet",
         }
+        assert item["kind"] == "secret" and item["publishableKey"] is None
     raw = api_client.get(URL).content.decode()
     for api_key in ApiKey.objects.all():
         assert api_key.key_hash not in raw
