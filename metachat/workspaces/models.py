@@ -58,7 +58,7 @@ class Workspace(models.Model):
         "only once, when generated; stored encrypted.",
     )
     identity_verification_required = models.BooleanField(
-        default=False,
+        "Require verified identities", default=False,
         help_text="Refuse widget visitors who pass a userId without a valid userHash (HMAC-"
         "SHA256 of the user id under the identity secret). Anonymous visitors still chat.",
     )
