@@ -169,3 +169,45 @@ def test_a_wrong_user_hash_is_refused_when_verification_is_required(
     assert started.payload["data"]["userId"] == "cust-42"
     assert started.payload["data"]["user"]["name"] == "Ada"
     assert widget.text("alert") == ""
+
+
+def test_on_a_phone_the_panel_fills_the_screen_and_works_from_the_keyboard(
+    pages, shop, live_server,
+):
+    require_browser()
+    phone = start_chromium(width=390, height=844)
+    try:
+        # A phone's screen (desktop windows have a minimum width).
+        phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+        page = pages(script=f"{live_server.url}/widget.js")
+        page.key = PublishableKeyFactory(workspace=shop, allowed_origins=[page.origin]).secret
+        phone.get(page.url)
+        widget = Widget(phone)
+        wait(phone, lambda: any(e["name"] == "ready" for e in phone.execute_script(
+            "return window.seen")))
+        launcher = widget.by_role("button", "Open chat")
+        launcher.send_keys(Keys.ENTER)  # a keyboard user opens it
+
+        wait(phone, lambda: "Hello! How can we help?" in widget.text("log"))
+        dialog = widget.by_role("dialog")
+        viewport = phone.execute_script("return window.innerWidth")
+        assert dialog.size["width"] == viewport
+        box = widget.by_role("textbox", "Message")
+        assert box.value_of_css_property("font-size") == "16px"  # no zoom-in on phones
+        # The host page's `color: red !important; font-family: serif` stays out.
+        assert box.value_of_css_property("color") == "rgba(17, 24, 39, 1)"
+        assert box.value_of_css_property("font-family").startswith("system-ui")
+        box.send_keys("How long is shipping?", Keys.ENTER)
+        wait(phone, lambda: "3–5 business days" in widget.text("log"))
+        phone.save_screenshot(str(ARTIFACTS / "widget-phone.png"))
+
+        box.send_keys(Keys.ESCAPE)
+
+        wait(phone, lambda: widget.by_role("button", "Open chat") is not None)
+        assert widget.by_role("dialog") is None or not widget.by_role("dialog").is_displayed()
+        assert phone.execute_script(
+            "return document.querySelector('[data-metachat]').shadowRoot.activeElement"
+        ) == widget.by_role("button", "Open chat")
+    finally:
+        quit_chromium(phone)
