@@ -100,7 +100,7 @@ class PublishableKeyAuthentication(BaseAuthentication):
             raise RevokedKey("This widget key was revoked; paste the snippet of a new one.")
         if status == ApiKey.Status.EXPIRED:
             raise ExpiredKey("This widget key has expired; paste the snippet of a new one.")
-        origin = request.headers.get("Origin")
+        origin = request_origin(request)
         if not origin_allowed(origin, api_key.allowed_origins):
             logger.info("widget key %s refused for origin %r", api_key.public_id,
                         (origin or "")[:100])
@@ -118,6 +118,17 @@ class IsPublishableKey(BasePermission):
     def has_permission(self, request, view):
         api_key = request.auth
         return isinstance(api_key, ApiKey) and api_key.is_publishable
+
+
+def request_origin(request) -> str | None:
+    """The web origin a request came from. Browsers leave Origin out of a same-origin GET,
+    and mark such a request `Sec-Fetch-Site: same-origin` (a header pages cannot set)."""
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return f"{request.scheme}://{request.get_host()}"
+    return None
 
 
 def refuse_secret_key_in_browser(request) -> None:

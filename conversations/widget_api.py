@@ -4,8 +4,10 @@ Only publishable keys, from their allowed origins, reach these views; each reque
 which visitor it speaks for in headers (X-Visitor-Id, and X-User-Id / X-User-Hash for a
 user the customer knows), and a visitor reads only its own conversation.
 """
-from django.http import HttpResponseRedirect
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -41,6 +43,29 @@ def widget_script(request):
     response = HttpResponseRedirect(static(WIDGET_SCRIPT))
     response["Cache-Control"] = f"public, max-age={WIDGET_SCRIPT_REDIRECT_MAX_AGE}"
     return response
+
+
+DEMO_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Widget demo</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto;">
+<h1>A page with the chat widget</h1>
+<p>The button at the bottom right is the widget, as your visitors will see it. Its snippet:</p>
+<pre style="white-space: pre-wrap">{snippet}</pre>
+{tag}
+</body></html>"""
+
+
+@require_GET
+def widget_demo(request):
+    """`/widget/demo?key=mc_pub_…` (development only, as `make run` prints it): a page that
+    embeds the widget, to try it before pasting the snippet anywhere."""
+    if not settings.DEBUG:
+        raise Http404("The widget demo page exists in development only.")
+    key = request.GET.get("key", "")[:100]
+    tag = format_html('<script src="{}" data-key="{}" async></script>',
+                      request.build_absolute_uri("/widget.js"), key)
+    return HttpResponse(format_html(DEMO_PAGE, snippet=str(tag), tag=tag))
 
 
 class WidgetView(APIView):

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from conversations.widget_api import widget_script
+from conversations.widget_api import widget_demo, widget_script
 from metachat.api.viewsets import NotFoundView
 from metachat.health import healthz
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("widget.js", widget_script, name="widget-script"),
+    path("widget/demo", widget_demo, name="widget-demo"),
     path("v1/", include(api_patterns)),
     re_path(r"^v1(/.*)?$", NotFoundView.as_view()),
 ]

@@ -227,3 +227,29 @@ def test_widget_js_is_a_cacheable_redirect_to_the_small_static_script(client):
     # Nothing is loaded from anywhere else: no URLs in the script but its own server's.
     assert re.findall(rb"https?://[^\s\"']+", body) == [b"https://HOST/widget.js"]
     assert b'version: VERSION' in body and b"attachShadow" in body
+
+
+def test_a_same_origin_get_without_an_origin_header_is_judged_by_sec_fetch_site(
+    workspace, settings,
+):
+    api_key = PublishableKeyFactory(workspace=workspace, allowed_origins=["http://testserver"])
+    client = APIClient()
+
+    same_origin = client.get(f"/v1/widget/{api_key.secret}/config",
+                             HTTP_SEC_FETCH_SITE="same-origin")
+    cross_site = client.get(f"/v1/widget/{api_key.secret}/config",
+                            HTTP_SEC_FETCH_SITE="cross-site")
+
+    assert same_origin.status_code == 200
+    assert cross_site.status_code == 403
+
+
+def test_the_demo_page_embeds_the_widget_in_development_only(client, settings):
+    settings.DEBUG = False
+    assert client.get("/widget/demo?key=mc_pub_x").status_code == 404
+
+    settings.DEBUG = True
+    page = client.get('/widget/demo?key=mc_pub_x"><script>alert(1)</script>').content.decode()
+
+    assert 'src="http://testserver/widget.js" data-key="mc_pub_x&quot;&gt;' in page
+    assert "<script>alert(1)" not in page
