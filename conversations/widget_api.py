@@ -7,7 +7,7 @@ user the customer knows), and a visitor reads only its own conversation.
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -65,7 +65,7 @@ def widget_demo(request):
     key = request.GET.get("key", "")[:100]
     tag = format_html('<script src="{}" data-key="{}" async></script>',
                       request.build_absolute_uri("/widget.js"), key)
-    return HttpResponse(format_html(DEMO_PAGE, snippet=str(tag), tag=tag))
+    return HttpResponse(format_html(DEMO_PAGE, snippet=escape(tag), tag=tag))
 
 
 class WidgetView(APIView):

@@ -253,3 +253,4 @@ def test_the_demo_page_embeds_the_widget_in_development_only(client, settings):
 
     assert 'src="http://testserver/widget.js" data-key="mc_pub_x&quot;&gt;' in page
     assert "<script>alert(1)" not in page
+    assert '&lt;script src=&quot;http://testserver/widget.js&quot;' in page  # shown to copy
