@@ -165,7 +165,7 @@
   var typing = $(".typing"), notice = $(".notice"), errorBox = $(".error");
   var form = $("form"), box = $("textarea"), send = $(".send"), closeButton = $(".close");
 
-  var config = null, configError = null, loaded = false, sending = false;
+  var config = null, loaded = false, sending = false;
 
   function say(role, text, sources) {
     var item = document.createElement("div");
@@ -198,13 +198,23 @@
     title.textContent = data.name || "Chat";
     if (/^#[0-9A-Fa-f]{6}$/.test(data.colour || "")) host.style.setProperty("--mc", data.colour);
   }
-  var ready = request("GET", "/config").then(function (data) {
-    applyConfig(data);
-    emit("ready", { version: VERSION, name: data.name });
-  }, function (refusal) {
-    configError = refusal;
-    emit("error", { code: refusal.code, message: refusal.message });
-  });
+  var configRequest = null;
+  function loadConfig() {
+    // Asked again after a failure, so a visitor who was offline can still open the chat.
+    if (config) return Promise.resolve();
+    if (!configRequest) {
+      configRequest = request("GET", "/config").then(function (data) {
+        applyConfig(data);
+        emit("ready", { version: VERSION, name: data.name });
+      }, function (refusal) {
+        configRequest = null;
+        emit("error", { code: refusal.code, message: refusal.message });
+        throw refusal;
+      });
+    }
+    return configRequest;
+  }
+  loadConfig().catch(function () { /* shown in words when the visitor opens the chat */ });
 
   function startVisit() {
     // user.started once per visit: the first opening in this tab's session.
@@ -231,10 +241,7 @@
   }
   function prepare() {
     if (loaded) return Promise.resolve();
-    return ready.then(function () {
-      if (configError) throw configError;
-      return startVisit();
-    }).then(loadConversation).then(function () { loaded = true; showError(null); });
+    return loadConfig().then(startVisit).then(loadConversation).then(function () { loaded = true; showError(null); });
   }
 
   function open() {
