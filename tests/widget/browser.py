@@ -134,14 +134,32 @@ class Widget:
     def by_role(self, role: str, name: str | None = None):
         from selenium.webdriver.common.by import By
 
-        for element in self.root.find_elements(By.CSS_SELECTOR, "*"):
-            if element.aria_role == role and (name is None or element.accessible_name == name):
-                return element
-        return None
+        def find():
+            for element in self.root.find_elements(By.CSS_SELECTOR, "*"):
+                if element.aria_role == role and (name is None or
+                                                  element.accessible_name == name):
+                    return element
+            return None
+
+        return _again_if_stale(find)
 
     def text(self, role: str) -> str:
         """The text of every element with this role, joined."""
         from selenium.webdriver.common.by import By
 
-        return " ".join(element.text for element in self.root.find_elements(By.CSS_SELECTOR, "*")
-                        if element.aria_role == role).strip()
+        return _again_if_stale(lambda: " ".join(
+            element.text for element in self.root.find_elements(By.CSS_SELECTOR, "*")
+            if element.aria_role == role).strip())
+
+
+def _again_if_stale(read, attempts: int = 5):
+    """Run `read` again when the widget changed its elements while they were being read."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for attempt in range(attempts):
+        try:
+            return read()
+        except StaleElementReferenceException:
+            if attempt == attempts - 1:
+                raise
+    return None

@@ -211,3 +211,41 @@ def test_on_a_phone_the_panel_fills_the_screen_and_works_from_the_keyboard(
         ) == widget.by_role("button", "Open chat")
     finally:
         quit_chromium(phone)
+
+
+def test_offline_and_rate_limited_are_said_in_words_and_the_text_is_kept(
+    browser, pages, shop, live_server, settings,
+):
+    # config, session, and one message fit; the second message is over the rate.
+    settings.WIDGET_VISITOR_THROTTLE_RATE = "3/hour"
+    page = pages(script=f"{live_server.url}/widget.js")
+    page.key = PublishableKeyFactory(workspace=shop, allowed_origins=[page.origin]).secret
+    browser.get(page.url)
+    widget = Widget(browser)
+    wait(browser, lambda: widget.by_role("button", "Open chat") is not None)
+    widget.by_role("button", "Open chat").click()
+    wait(browser, lambda: "Hello! How can we help?" in widget.text("log"))
+    box = widget.by_role("textbox", "Message")
+
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    box.send_keys("How long is shipping?", Keys.ENTER)
+
+    wait(browser, lambda: "offline" in widget.text("alert"))
+    assert box.get_property("value") == "How long is shipping?"  # nothing lost
+    assert "How long is shipping?" not in widget.text("log")
+
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    widget.by_role("button", "Send").click()
+
+    wait(browser, lambda: "3–5 business days" in widget.text("log"))
+    assert widget.text("alert") == ""
+
+    box.send_keys("Can I return an item?", Keys.ENTER)
+
+    wait(browser, lambda: "too quickly" in widget.text("alert"))
+    assert "seconds" in widget.text("alert")
+    assert box.get_property("value") == "Can I return an item?"
+    assert widget.by_role("button", "Send").is_enabled()  # never a dead panel
