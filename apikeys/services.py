@@ -11,6 +11,7 @@ from apikeys import keys
 from apikeys.models import ApiKey
 from apikeys.origins import origins_normalise
 from apikeys.scopes import normalise_scopes
+from apikeys.selectors import api_key_forget
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +52,10 @@ def api_key_create(
     if expires_at is not None and expires_at <= now:
         raise ValidationError({"expires_at": ["Must be in the future."]})
     if replace:
-        ApiKey.objects.filter(workspace=workspace, name=name, revoked_at__isnull=True).update(
-            revoked_at=now
-        )
+        replaced = ApiKey.objects.filter(workspace=workspace, name=name, revoked_at__isnull=True)
+        for identifier in replaced.values_list("identifier", flat=True):
+            _forget(identifier)
+        replaced.update(revoked_at=now)
     new = keys.generate(publishable=publishable)
     api_key = ApiKey(
         workspace=workspace,
@@ -76,6 +78,13 @@ def api_key_create(
     return api_key, new.plaintext
 
 
+def _forget(identifier: str) -> None:
+    """This process stops using its copy of the key now, and again once the change is
+    committed (a request in between may have read the row as it was)."""
+    api_key_forget(identifier)
+    transaction.on_commit(lambda: api_key_forget(identifier))
+
+
 def _check_acting_key_covers(*, acting_key: ApiKey | None, api_key: ApiKey) -> None:
     """A key may revoke or roll only keys whose every scope it holds itself; otherwise a
     narrow `keys:write` key could mint (roll) or cut off (revoke) a broader one."""
@@ -95,6 +104,7 @@ def api_key_revoke(*, api_key: ApiKey, acting_key: ApiKey | None = None) -> ApiK
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        _forget(api_key.identifier)  # the other processes follow within API_KEY_CACHE_SECONDS
         logger.info("api key %s revoked", api_key.public_id)
     return api_key
 
@@ -137,6 +147,7 @@ def api_key_roll(
         api_key.expires_at = end_of_grace
     api_key.replaced_by = successor
     api_key.save(update_fields=["expires_at", "replaced_by"])
+    _forget(api_key.identifier)
     given.expires_at, given.replaced_by = api_key.expires_at, successor
     logger.info("api key %s rolled to %s", api_key.public_id, successor.public_id)
     return successor, plaintext

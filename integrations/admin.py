@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from integrations import services
-from integrations.models import Attempt, Delivery, Webhook
+from integrations.delivery.recover_action import recover_failed_deliveries
+from integrations.models import Attempt, Delivery, Recovery, Webhook
 from integrations.webhooks.signing import secret_generate
 from metachat.events.admin import EventAdmin as BaseEventAdmin
 from metachat.events.catalogue import EventType
@@ -60,7 +61,7 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "url", "public_id")
     readonly_fields = ("public_id", "status_label", "disabled_reason", "failing_since",
                        "last_success_at", "last_error", "created_at", "recent_deliveries")
-    actions = ["send_test", "enable", "rotate_secret"]
+    actions = ["send_test", "enable", "rotate_secret", recover_failed_deliveries]
 
     def delete_model(self, request, obj):
         services.webhook_delete(webhook=obj)
@@ -102,8 +103,7 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         rows = []
         for delivery in deliveries:
             attempts = ", ".join(
-                f"#{a.number} {a.response_status or '—'} {a.error or ''} ({a.duration_ms:.0f} ms)"
-                for a in sorted(delivery.attempts.all(), key=lambda a: a.number)
+                a.summary for a in sorted(delivery.attempts.all(), key=lambda a: a.number)
             )
             url = reverse("admin:integrations_delivery_change", args=[delivery.pk])
             rows.append((url, delivery.event.type, delivery.event.public_id, delivery.status,
@@ -167,7 +167,8 @@ class AttemptInline(admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ("number",)
-    fields = ("number", "started_at", "duration_ms", "response_status", "error", "response_body")
+    fields = ("number", "outcome", "started_at", "duration_ms", "response_status", "error",
+              "response_body")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -236,8 +237,9 @@ class DeliveryAdmin(ReadOnlyLogAdmin):
 
 @admin.register(Attempt)
 class AttemptAdmin(ReadOnlyLogAdmin):
-    list_display = ("delivery", "number", "started_at", "response_status", "duration_ms", "error")
-    list_filter = ("response_status",)
+    list_display = ("delivery", "number", "outcome", "started_at", "response_status",
+                    "duration_ms", "error")
+    list_filter = ("outcome", "response_status")
     list_select_related = ("delivery__event",)
 
 
@@ -257,3 +259,14 @@ class EventAdmin(BaseEventAdmin):
             if self._may_edit(request, event):
                 count += len(services.webhook_redeliver_event(event=event))
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(ReadOnlyLogAdmin):
+    list_display = ("public_id", "destination_kind", "destination_id", "since", "requested_by",
+                    "deliveries_resent", "created_at", "finished_at")
+    list_filter = ("destination_kind",)
+    readonly_fields = list_display
+
+
+

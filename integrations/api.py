@@ -8,7 +8,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from integrations import selectors, services
-from integrations.models import Attempt, Delivery, Webhook
+from integrations.delivery.services import destination_recover
+from integrations.models import Attempt, Delivery, Recovery, Webhook
 from metachat.api.viewsets import WorkspaceScopedViewSet
 from metachat.events.catalogue import EventType
 from metachat.events.models import Event
@@ -62,8 +63,22 @@ class SecretSerializer(serializers.Serializer):
 class AttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attempt
-        fields = ["number", "started_at", "duration_ms", "response_status", "response_body",
-                  "error"]
+        fields = ["number", "outcome", "started_at", "duration_ms", "response_status",
+                  "response_body", "error"]
+
+
+class RecoverRequestSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(
+        help_text="Every delivery created from this time on that failed for good is re-sent."
+    )
+
+
+class RecoverySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Recovery
+        fields = ["id", "since", "created_at", "finished_at", "deliveries_resent"]
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -112,7 +127,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "create": "webhooks:write", "update": "webhooks:write",
         "partial_update": "webhooks:write", "destroy": "webhooks:write",
         "test": "webhooks:write", "rotate_secret": "webhooks:write",
-        "secret": "webhooks:write", "enable": "webhooks:write",
+        "secret": "webhooks:write", "enable": "webhooks:write", "recover": "webhooks:write",
     }
 
     @extend_schema(request=WebhookSerializer, responses={201: WebhookCreatedSerializer})
@@ -189,6 +204,25 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """Switch a disabled webhook back on; deliveries that waited go out."""
         webhook = services.webhook_enable(webhook=self.get_object())
         return Response(WebhookSerializer(webhook).data)
+
+
+    @extend_schema(request=RecoverRequestSerializer, responses={202: RecoverySerializer})
+    @action(detail=True, methods=["post"])
+    def recover(self, request, id=None):
+        """Re-send every delivery of this webhook that failed for good since `since`, with
+        the same event ids, in batches; the answer is the logged operation (202: it runs in
+        a worker; `deliveriesResent` counts as it goes)."""
+        webhook = self.get_object()
+        serializer = RecoverRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            recovery = destination_recover(
+                destination=webhook, since=serializer.validated_data["since"],
+                requested_by=str(request.user),
+            )
+        except DjangoValidationError as error:
+            raise _service_errors(error) from None
+        return Response(RecoverySerializer(recovery).data, status=status.HTTP_202_ACCEPTED)
 
 
 class DeliveryViewSet(mixins.RetrieveModelMixin, WorkspaceScopedViewSet):

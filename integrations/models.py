@@ -81,9 +81,6 @@ class Webhook(DestinationHealth):
     def __str__(self) -> str:
         return self.name
 
-    def wants(self, event_type: str) -> bool:
-        return ALL_EVENTS in self.events or event_type in self.events
-
 
 class Delivery(models.Model):
     """One event on its way to one destination; retried until it succeeds or gives up."""
@@ -119,6 +116,11 @@ class Delivery(models.Model):
         null=True, blank=True,
         help_text="A worker is sending it until then; after that another may take it over.",
     )
+    claim_token = models.UUIDField(
+        null=True, blank=True, editable=False,
+        help_text="Which worker's claim it is under: a worker whose claim was taken over "
+        "(its lease lapsed) writes nothing.",
+    )
     last_error = models.CharField(max_length=500, blank=True, default="", help_text="Last failure.")
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True, help_text="When it succeeded.")
@@ -141,6 +143,17 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"], name="delivery_due",
                 condition=models.Q(status="pending"),
             ),
+            # A destination's due deliveries, in order: what a worker claims.
+            models.Index(
+                fields=["destination_kind", "destination_id", "next_attempt_at"],
+                name="delivery_destination_due", condition=models.Q(status="pending"),
+            ),
+            # Claims held (or lapsed and not yet taken over): the in-flight count is read
+            # from these few rows, not from a destination's whole backlog.
+            models.Index(
+                fields=["destination_kind", "destination_id", "claimed_until"],
+                name="delivery_claimed", condition=models.Q(claimed_until__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -148,15 +161,29 @@ class Delivery(models.Model):
 
 
 class Attempt(models.Model):
-    """One try of a delivery. Append-only: never changed after it is written."""
+    """One try of a delivery. Written "in flight" before the request leaves, then given its
+    outcome once; never changed after that."""
+
+    class Outcome(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted (the sender stopped before an answer)"
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="+", help_text="The delivery's workspace."
     )
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveIntegerField(help_text="1 for the first try.")
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, default=Outcome.IN_FLIGHT,
+        help_text="In flight while the request is out; interrupted when its sender died "
+        "(the receiver may have got it: the retry carries the same webhook-id).",
+    )
     started_at = models.DateTimeField(help_text="When the request was sent.")
-    duration_ms = models.FloatField(help_text="How long until the answer or the error.")
+    duration_ms = models.FloatField(
+        null=True, blank=True, help_text="How long until the answer or the error."
+    )
     response_status = models.PositiveIntegerField(
         null=True, blank=True, help_text="HTTP status; empty when no answer came."
     )
@@ -167,7 +194,14 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["workspace", "delivery"], name="attempt_ws_delivery")]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="attempt_unique_number"),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "delivery"], name="attempt_ws_delivery"),
+            models.Index(fields=["delivery"], name="attempt_in_flight",
+                         condition=models.Q(outcome="in_flight")),
+        ]
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.delivery_id}"
@@ -175,6 +209,47 @@ class Attempt(models.Model):
     @property
     def ok(self) -> bool:
         return self.response_status is not None and 200 <= self.response_status < 300
+
+    @property
+    def summary(self) -> str:
+        """`#2 HTTP 500 (12 ms)`, `#1 in flight`: one line for logs and the admin."""
+        if self.outcome in (self.Outcome.IN_FLIGHT, self.Outcome.INTERRUPTED):
+            return f"#{self.number} {self.get_outcome_display().split(' (')[0].lower()}"
+        answer = f"HTTP {self.response_status}" if self.response_status else self.error
+        return f"#{self.number} {answer} ({self.duration_ms or 0:.0f} ms)"
+
+
+class Recovery(models.Model):
+    """An operator's "re-send every failed delivery of this destination since …": one logged
+    operation, carried out in batches by a worker."""
+
+    public_id = PublicIdField("rcv")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+",
+        help_text="The destination's workspace.",
+    )
+    destination_kind = models.CharField(max_length=32, help_text='"webhook", "crm" or "zapier".')
+    destination_id = models.BigIntegerField(help_text="The destination row's primary key.")
+    since = models.DateTimeField(
+        help_text="Failed deliveries created from this time on are re-sent."
+    )
+    requested_by = models.CharField(
+        max_length=200, blank=True, default="", help_text="The operator or API key that asked."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="Empty while it runs.")
+    deliveries_resent = models.PositiveIntegerField(
+        default=0, help_text="Failed deliveries queued again so far."
+    )
+
+    class Meta:
+        verbose_name_plural = "recoveries"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["workspace", "destination_kind", "destination_id"],
+                                name="recovery_ws_destination")]
+
+    def __str__(self) -> str:
+        return f"recovery of {self.destination_kind} {self.destination_id} since {self.since:%c}"
 
 
 RESPONSE_BODY_LIMIT = 4096

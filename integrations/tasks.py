@@ -1,22 +1,29 @@
 """Celery tasks of the delivery pipeline: thin wrappers that take ids and call one service."""
 from celery import shared_task
 
-from integrations.delivery.dispatch import event_dispatch
-from integrations.delivery.services import deliveries_sweep, delivery_send
-from metachat.events.models import Event
+from integrations.delivery.dispatch import events_dispatch
+from integrations.delivery.sending import destination_deliver
+from integrations.delivery.services import recovery_run
+from integrations.delivery.sweeper import deliveries_sweep
+from integrations.models import Recovery
 
 
-@shared_task(name="integrations.tasks.dispatch_event")
-def dispatch_event(event_pk: int) -> int:
-    event = Event.objects.filter(pk=event_pk).first()
-    if event is None:
+@shared_task(name="integrations.tasks.dispatch_events")
+def dispatch_events() -> int:
+    return events_dispatch()
+
+
+@shared_task(name="integrations.tasks.deliver_destination")
+def deliver_destination(kind: str, destination_id: int) -> int:
+    return len(destination_deliver(kind=kind, destination_id=destination_id))
+
+
+@shared_task(name="integrations.tasks.recover_deliveries")
+def recover_deliveries(recovery_pk: int) -> int:
+    recovery = Recovery.objects.filter(pk=recovery_pk, finished_at=None).first()
+    if recovery is None:
         return 0
-    return len(event_dispatch(event=event))
-
-
-@shared_task(name="integrations.tasks.deliver")
-def deliver(delivery_pk: int, attempts_made: int = 0) -> int:
-    return len(delivery_send(delivery_pk=delivery_pk, attempts_made=attempts_made))
+    return recovery_run(recovery=recovery).deliveries_resent
 
 
 @shared_task(name="integrations.tasks.sweep_deliveries")

@@ -3,12 +3,12 @@ import logging
 import os
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ def check_broker() -> None:
         if not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
             raise OSError(f"broker folder {folder} is not a writable directory")
         return
-    with Connection(url, connect_timeout=BROKER_TIMEOUT_SECONDS, transport_options=options) as conn:
+    # A connection of the app's pool (the one that sends wake-ups), not a new one per probe.
+    with current_app.pool.acquire(block=True, timeout=BROKER_TIMEOUT_SECONDS) as conn:
         conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
         if url.startswith("redis"):
             conn.default_channel.client.ping()

@@ -162,7 +162,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Deliveries (webhooks, CRMs) run on their own queue so a slow endpoint never holds up other
 # work; the Procfile and docker-compose run a thread-pool worker for it alone.
-CELERY_TASK_ROUTES = {"integrations.tasks.deliver": {"queue": "deliveries"}}
+CELERY_TASK_ROUTES = {"integrations.tasks.deliver_destination": {"queue": "deliveries"}}
 
 # --- Webhooks and the delivery pipeline (integrations/delivery) -------------------------------
 # Seconds before each attempt: the first at once, then retries (Standard Webhooks' schedule).
@@ -170,13 +170,21 @@ WEBHOOK_RETRY_SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
 WEBHOOK_RETRY_JITTER = 0.1  # each wait is stretched by up to this fraction, at random
 WEBHOOK_RETRY_AFTER_MAX = 86400  # a receiver's Retry-After is honoured up to a day
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)  # seconds, connect and read
-# A worker holds a delivery this long while sending it; if it dies, the sweeper hands the
-# delivery to another worker after this. Longer than WEBHOOK_TIMEOUT.
-WEBHOOK_DELIVERY_LEASE = env.float("WEBHOOK_DELIVERY_LEASE", default=WEBHOOK_TIMEOUT + 20)
-# A delivery the sweeper queued is queued again after this if no worker took it.
-WEBHOOK_REQUEUE_AFTER = env.float("WEBHOOK_REQUEUE_AFTER", default=60.0)
-WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION = 4  # concurrent sends to one webhook or connection
-WEBHOOK_DRAIN_MAX = 50  # due deliveries to one destination a worker sends in a row
+# A worker holds a claimed batch for (batch size × timeout + this margin) seconds; if it dies,
+# another worker takes the batch over after that.
+WEBHOOK_LEASE_MARGIN = env.float("WEBHOOK_LEASE_MARGIN", default=20.0)
+# Workers sending to one destination at once (each sends its claimed batch in turn): a
+# hanging endpoint holds at most this many of the deliveries worker's threads.
+WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION = env.int("WEBHOOK_MAX_IN_FLIGHT", default=4)
+WEBHOOK_DRAIN_MAX = 10  # batches a worker sends to one destination before it yields its turn
+# Events fanned out per dispatch transaction; the sweeper asks for a dispatch of events
+# still undispatched after DISPATCH_GRACE seconds (their wake-up was lost).
+DISPATCH_BATCH = 500
+DISPATCH_GRACE = 5.0
+SWEEP_BATCH = 200  # destinations the sweeper wakes at most per run
+# A wake-up not taken by a worker within this many seconds is taken for lost and sent again.
+WAKEUP_LOST_AFTER = env.float("WAKEUP_LOST_AFTER", default=60.0)
+RECOVER_BATCH = 500  # failed deliveries a recovery queues again per transaction
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5) * 86400  # seconds
 WEBHOOK_SECRET_OVERLAP = 24 * 3600  # a rotated-out signing secret keeps signing this long
 # Loopback targets (127.0.0.0/8, ::1) are refused in production; development may allow them.
@@ -293,6 +301,11 @@ CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
 CORS_ALLOW_HEADERS = ("accept", "content-type", "x-visitor-id", "x-user-id", "x-user-hash")
 CORS_EXPOSE_HEADERS = ("retry-after",)
 CORS_PREFLIGHT_MAX_AGE = 600
+# A process counts a key's requests on the shared cache in chunks of rate / this (at least 1).
+API_KEY_THROTTLE_CHUNKS = 50
+# Each process reuses a key it looked up for this long: a revoked key is refused everywhere
+# within this time.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=1.0)
 JSON_UNDERSCOREIZE = {"no_underscore_before_number": True}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meta Chat API",

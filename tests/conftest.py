@@ -127,3 +127,18 @@ def beat(celery_worker):
     yield
     stop.set()
     thread.join(5)
+
+
+@pytest.fixture
+def published():
+    """The tasks sent to the broker while the test runs, as (name, args)."""
+    from celery.signals import before_task_publish
+
+    sent = []
+
+    def record(sender=None, body=None, **kwargs):
+        sent.append((sender, list(body[0])))
+
+    before_task_publish.connect(record)
+    yield sent
+    before_task_publish.disconnect(record)

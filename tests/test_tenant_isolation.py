@@ -115,6 +115,7 @@ CASES = [
             ("get", "/v1/webhooks/{id}/deliveries", {}),
             ("post", "/v1/webhooks/{id}/test", {}),
             ("post", "/v1/webhooks/{id}/rotate-secret", {}),
+            ("post", "/v1/webhooks/{id}/recover", {"since": "2026-01-01T00:00:00Z"}),
             ("post", "/v1/webhooks/{id}/reveal-secret", {}),
             ("post", "/v1/webhooks/{id}/enable", {}),
         ],

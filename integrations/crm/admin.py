@@ -15,6 +15,7 @@ from integrations.crm.providers import provider_class, providers
 from integrations.crm.providers.base import CrmError
 from integrations.crm.selectors import DESTINATION_KIND, crm_deliveries_recent
 from integrations.crm.sources import SourceField
+from integrations.delivery.recover_action import recover_failed_deliveries
 from metachat.events.catalogue import EventType
 from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
 
@@ -134,7 +135,7 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
                     "last_success_at", "last_error_short")
     list_filter = ("provider", "status")
     search_fields = ("name", "public_id")
-    actions = ["test_connection", "disconnect", "reconnect"]
+    actions = ["test_connection", "disconnect", "reconnect", recover_failed_deliveries]
     inlines = [FieldMappingInline]
 
     def delete_model(self, request, obj):

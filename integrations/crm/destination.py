@@ -10,10 +10,17 @@ import json
 import logging
 import time
 
+from django.conf import settings
+
 from integrations.crm import selectors, services
 from integrations.crm.models import CrmConnection
 from integrations.crm.providers.base import CrmError, CrmRateLimited
-from integrations.delivery.destinations import AttemptResult, DestinationKind, register
+from integrations.delivery.destinations import (
+    AttemptResult,
+    DestinationKind,
+    Subscriber,
+    register,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +28,20 @@ logger = logging.getLogger(__name__)
 @register(selectors.DESTINATION_KIND)
 class CrmDestination(DestinationKind):
     # Deliveries waiting for one connection go out together, split into the provider's own
-    # batches (Salesforce 200 a call, HubSpot 100, others one by one). Kept small so that one
-    # send, even to a CRM that takes one record a call, ends well within the pipeline's
-    # delivery lease (WEBHOOK_DELIVERY_LEASE, 30 s) and is never handed to a second worker.
-    max_batch = 20
+    # batches (Salesforce 200 a call, HubSpot 100, others one by one).
+    model = CrmConnection
+    max_batch = 50
 
-    def subscribers(self, event) -> list[int]:
-        return selectors.crm_connection_ids_for_event(
-            workspace_id=event.workspace_id, event_type=event.type
-        )
+    def subscribers(self, *, workspace_id: int) -> list[Subscriber]:
+        return [
+            Subscriber(pk, lambda event_type, data, events=events: event_type in events)
+            for pk, events in selectors.crm_connections_syncing(workspace_id=workspace_id)
+        ]
+
+    def lease_seconds(self, batch_size: int) -> float:
+        # A CRM that takes one record a call may need up to three calls a record (find the
+        # contact, create it, write the record), each up to CRM_HTTP_TIMEOUT.
+        return batch_size * 3 * settings.CRM_HTTP_TIMEOUT + settings.WEBHOOK_LEASE_MARGIN
 
     def send(self, deliveries: list) -> list[AttemptResult]:
         """One result per delivery, in order; deliveries of one connection go in one push."""

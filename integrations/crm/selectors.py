@@ -4,12 +4,13 @@ from integrations.crm.models import CrmConnection
 DESTINATION_KIND = "crm"
 
 
-def crm_connection_ids_for_event(*, workspace_id: int, event_type: str) -> list[int]:
-    """Connections of the workspace that sync this event: active and not disconnected."""
+def crm_connections_syncing(*, workspace_id: int) -> list[tuple[int, list[str]]]:
+    """(id, event types) of the workspace's connections that sync: active and not
+    disconnected."""
     rows = CrmConnection.objects.filter(workspace_id=workspace_id, active=True).exclude(
         status=CrmConnection.Status.DISCONNECTED
     ).values_list("pk", "events")
-    return [pk for pk, events in rows if event_type in (events or [])]
+    return [(pk, events or []) for pk, events in rows]
 
 
 def crm_deliveries_recent(*, connection: CrmConnection, limit: int = 20) -> list:

@@ -4,9 +4,20 @@ Adding a destination (a CRM, Zapier) is one class registered here with `@registe
 the pipeline never knows which kind it is talking to.
 """
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One destination of a kind, as dispatch sees it: its id and which events it wants."""
+
+    id: int
+    wants: Callable[[str, dict], bool]  # (event type, the event's data) -> send it?
 
 
 @dataclass(frozen=True)
@@ -28,18 +39,27 @@ class DestinationKind:
     """What a destination kind must implement. One instance serves every destination of the kind."""
 
     kind: str = ""
-    #: How many deliveries `send` may take at once (1: one request per event).
+    #: The destination model (a `DestinationHealth` subclass): what operators recover, enable.
+    model = None
+    #: How many due deliveries of one destination a worker claims and hands to `send` at once.
     max_batch: int = 1
 
-    def subscribers(self, event) -> list[int]:
-        """Ids of this kind's destinations in `event.workspace` that want `event`:
-        active, subscribed to its type, filters matching."""
+    def subscribers(self, *, workspace_id: int) -> list[Subscriber]:
+        """This kind's active destinations in the workspace, each with the test of which
+        events it wants (its types and filters). Called once per workspace for a whole batch
+        of events: load only what the test needs (never decrypt secrets here)."""
         raise NotImplementedError
 
     def send(self, deliveries: list) -> list[AttemptResult]:
-        """Push the deliveries' events to their (single, shared) destination; one result per
-        delivery, in the same order. Must not raise for a delivery failure: report it."""
+        """Push the deliveries' events to their destination (all of them share one: load it
+        once); one result per delivery, in the same order. Must not raise for a delivery
+        failure: report it."""
         raise NotImplementedError
+
+    def lease_seconds(self, batch_size: int) -> float:
+        """How long a worker may hold a claimed batch of this size before another worker may
+        take it over: longer than `send` can take for it, so a slow send is never sent twice."""
+        return batch_size * settings.WEBHOOK_TIMEOUT + settings.WEBHOOK_LEASE_MARGIN
 
     def on_success(self, destination_id: int) -> None:
         """A delivery to the destination succeeded (health bookkeeping)."""

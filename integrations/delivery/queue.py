@@ -1,30 +1,48 @@
-"""Wake-ups through the broker. The database is the truth: a lost message only delays work."""
+"""Wake-ups of the pipeline's workers: one per destination with work, never one per delivery.
+
+The database is the truth: a lost message only delays work (the sweeper finds it).
+"""
 import logging
 
-from celery import current_app
+from metachat.events.services import dispatch_request
+from metachat.events.wakeups import wakeup_send, wakeups_request
 
 logger = logging.getLogger(__name__)
 
-DELIVER_TASK = "integrations.tasks.deliver"
-DISPATCH_TASK = "integrations.tasks.dispatch_event"
+DELIVER_TASK = "integrations.tasks.deliver_destination"
+RECOVER_TASK = "integrations.tasks.recover_deliveries"
+
+__all__ = ["destination_key", "dispatch_request", "recovery_key", "wake_destinations",
+           "wake_recoveries"]
 
 
-def enqueue_delivery(delivery) -> bool:
-    """Ask a worker to try `delivery` (its next attempt, numbered by attempts made so far)."""
-    return _send(DELIVER_TASK, [delivery.pk, delivery.attempt_count])
+def destination_key(kind: str, destination_id: int) -> str:
+    return f"{kind}:{destination_id}"
 
 
-def enqueue_dispatch(event_pk: int) -> bool:
-    return _send(DISPATCH_TASK, [event_pk])
-
-
-def _send(name: str, args: list) -> bool:
+def wake_destinations(destinations: list[tuple[str, int]]) -> int:
+    """Wake a worker for each (kind, id) that has no wake-up on its way. Returns how many
+    were sent."""
+    if not destinations:
+        return 0
+    keys = {destination_key(kind, pk): (kind, pk) for kind, pk in destinations}
     try:
-        current_app.send_task(
-            name, args=args,
-            retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
-        )
-    except Exception as error:  # the sweeper finds the row again
-        logger.warning("could not queue %s%s: %s", name, args, error)
-        return False
-    return True
+        to_send = wakeups_request(list(keys))
+    except Exception as error:  # the database is down: the sweeper wakes them later
+        logger.warning("could not wake %d destinations: %s", len(keys), error)
+        return 0
+    return sum(wakeup_send(key, DELIVER_TASK, list(keys[key])) for key in to_send)
+
+
+def recovery_key(recovery_pk: int) -> str:
+    return f"recovery:{recovery_pk}"
+
+
+def wake_recoveries(recovery_pks: list[int]) -> int:
+    keys = {recovery_key(pk): pk for pk in recovery_pks}
+    try:
+        to_send = wakeups_request(list(keys))
+    except Exception as error:  # the sweeper wakes them later
+        logger.warning("could not wake %d recoveries: %s", len(keys), error)
+        return 0
+    return sum(wakeup_send(key, RECOVER_TASK, [keys[key]]) for key in to_send)

@@ -4,8 +4,13 @@ import logging
 from django.utils import timezone
 
 from integrations.delivery import health
-from integrations.delivery.destinations import AttemptResult, DestinationKind, register
-from integrations.models import Webhook
+from integrations.delivery.destinations import (
+    AttemptResult,
+    DestinationKind,
+    Subscriber,
+    register,
+)
+from integrations.models import ALL_EVENTS, Webhook
 from integrations.webhooks.filters import filters_match
 from integrations.webhooks.signing import live_secrets
 from integrations.webhooks.transport import webhook_post
@@ -13,22 +18,34 @@ from integrations.webhooks.transport import webhook_post
 logger = logging.getLogger(__name__)
 
 
+def webhook_wants(events: list[str], filters: list[dict], event_type: str, data: dict) -> bool:
+    """Whether a webhook subscribed to `events` with `filters` gets an event."""
+    return (ALL_EVENTS in events or event_type in events) and filters_match(filters, data)
+
+
 @register("webhook")
 class WebhookDestination(DestinationKind):
-    max_batch = 1
+    # A worker sends a webhook's due deliveries one after another over one kept-alive
+    # connection, up to this many per claim.
+    model = Webhook
+    max_batch = 10
 
-    def subscribers(self, event) -> list[int]:
-        webhooks = Webhook.objects.filter(workspace_id=event.workspace_id, active=True)
-        data = event.payload.get("data") or {}
+    def subscribers(self, *, workspace_id: int) -> list[Subscriber]:
+        # Only what the match needs: the signing secrets stay encrypted.
+        rows = Webhook.objects.filter(workspace_id=workspace_id, active=True).values_list(
+            "pk", "events", "filters"
+        )
         return [
-            webhook.pk for webhook in webhooks
-            if webhook.wants(event.type) and filters_match(webhook.filters, data)
+            Subscriber(pk, lambda event_type, data, e=events, f=filters:
+                       webhook_wants(e, f, event_type, data))
+            for pk, events, filters in rows
         ]
 
     def send(self, deliveries: list) -> list[AttemptResult]:
+        webhook = Webhook.objects.filter(pk=deliveries[0].destination_id).first()
+        secrets = live_secrets(webhook.secrets, now=timezone.now()) if webhook else []
         results = []
         for delivery in deliveries:
-            webhook = Webhook.objects.filter(pk=delivery.destination_id).first()
             if webhook is None:
                 results.append(AttemptResult(ok=False, error="the webhook was deleted"))
                 continue
@@ -46,8 +63,7 @@ class WebhookDestination(DestinationKind):
             # elsewhere by now) and connects only to the address it checked.
             results.append(webhook_post(
                 url=webhook.url, payload=delivery.event.payload,
-                message_id=delivery.event.public_id,
-                signing_secrets=live_secrets(webhook.secrets, now=timezone.now()),
+                message_id=delivery.event.public_id, signing_secrets=secrets,
             ))
         return results
 

@@ -35,3 +35,17 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.public_id}"
+
+
+class WakeUp(models.Model):
+    """A wake-up on its way through the broker and not yet taken by a worker: at most one
+    per queue of work ("dispatch", or one destination), so nothing queues work twice."""
+
+    key = models.CharField(max_length=80, primary_key=True, help_text='"dispatch" or "webhook:12".')
+    requested_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the wake-up was sent; empty once a worker took it.",
+    )
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,16 +2,17 @@
 import logging
 from datetime import UTC, datetime
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
 from metachat.events.models import Event
+from metachat.events.wakeups import wakeup_send, wakeups_request
 
 logger = logging.getLogger(__name__)
 
 # The integrations layer registers this task; naming it keeps the import pointing downwards.
-DISPATCH_TASK = "integrations.tasks.dispatch_event"
+DISPATCH_TASK = "integrations.tasks.dispatch_events"
+DISPATCH_WAKEUP = "dispatch"
 
 
 def envelope(*, event_id: str, type: str, timestamp: datetime, data: dict) -> dict:
@@ -29,15 +30,16 @@ def event_publish(*, workspace, type: str, data: dict) -> Event:
         event_id=event.public_id, type=type, timestamp=event.created_at, data=data
     )
     event.save()
-    transaction.on_commit(lambda: request_dispatch(event.pk))
+    transaction.on_commit(dispatch_request, robust=True)
     return event
 
 
-def request_dispatch(event_pk: int) -> None:
+def dispatch_request(*, lost_after: float | None = None) -> None:
+    """Wake a dispatcher, unless one is already on its way: it takes every undispatched
+    event in batches, this one included, so a burst of events costs one wake-up.
+    `lost_after`: see `wakeups_request`."""
     try:
-        current_app.send_task(
-            DISPATCH_TASK, args=[event_pk],
-            retry=True, retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
-        )
-    except Exception as error:  # the broker carries wake-ups only; the row is the truth
-        logger.warning("could not request dispatch of event %s: %s", event_pk, error)
+        if wakeups_request([DISPATCH_WAKEUP], lost_after=lost_after):
+            wakeup_send(DISPATCH_WAKEUP, DISPATCH_TASK, [])
+    except Exception as error:  # the database is the truth: the sweeper finds the event
+        logger.warning("could not request a dispatch: %s", error)

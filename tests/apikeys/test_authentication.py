@@ -1,4 +1,5 @@
 """Bearer API keys over HTTP: every way a key can be wrong has its own 401 code."""
+import time
 from datetime import timedelta
 
 import pytest
@@ -93,13 +94,27 @@ def test_a_key_whose_secret_differs_from_the_stored_hash_is_unknown_key(workspac
     assert_401(get_me(forged_same_id), "unknown_key")
 
 
-def test_a_revoked_key_is_refused_on_its_next_request(workspace):
+def test_a_key_revoked_by_another_server_is_refused_within_the_cache_time(workspace, settings):
+    settings.API_KEY_CACHE_SECONDS = 0.3
     api_key = ApiKeyFactory(workspace=workspace)
     assert get_me(api_key.secret).status_code == 200
 
+    # another process revokes it: this one notices when its copy is older than the cache time
     ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=timezone.now())
+    time.sleep(0.35)
 
     assert_401(get_me(api_key.secret), "revoked_key")
+
+
+def test_a_busy_key_costs_one_lookup_per_cache_time(workspace, settings,
+                                                    django_assert_num_queries):
+    settings.API_KEY_CACHE_SECONDS = 3600
+    api_key = ApiKeyFactory(workspace=workspace)
+    get_me(api_key.secret)
+
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            assert get_me(api_key.secret).status_code == 200
 
 
 def test_a_key_stops_working_when_it_expires(workspace):

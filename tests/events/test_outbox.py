@@ -1,11 +1,11 @@
 """publish() writes the event in the caller's transaction: rolled back, it never existed."""
 import pytest
-from celery.signals import before_task_publish
 from django.db import transaction
 
 from metachat.events.catalogue import EventType
 from metachat.events.models import Event
-from metachat.events.services import DISPATCH_TASK, event_publish
+from metachat.events.services import DISPATCH_TASK, DISPATCH_WAKEUP, event_publish
+from metachat.events.wakeups import wakeup_take
 
 
 def test_the_event_carries_the_guides_envelope(workspace):
@@ -31,20 +31,24 @@ def test_a_rolled_back_transaction_leaves_no_event(workspace):
     assert not Event.objects.exists()
 
 
-def test_dispatch_is_requested_only_after_commit(transactional_db, workspace):
-    published = []
+def test_dispatch_is_requested_only_after_commit(transactional_db, workspace, published):
+    with transaction.atomic():
+        event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
+        assert published == []  # nothing leaves while the transaction may still roll back
 
-    def record(sender=None, body=None, **kwargs):
-        published.append((sender, body[0]))
+    assert published == [(DISPATCH_TASK, [])]
 
-    before_task_publish.connect(record)
-    try:
-        with transaction.atomic():
-            event = event_publish(
-                workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"}
-            )
-            assert published == []  # nothing leaves while the transaction may still roll back
-    finally:
-        before_task_publish.disconnect(record)
 
-    assert published == [(DISPATCH_TASK, [event.pk])]
+def test_a_burst_of_events_sends_one_wake_up_until_a_dispatcher_takes_it(
+    transactional_db, workspace, published
+):
+    for n in range(5):  # five requests, five transactions
+        event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": f"u{n}"})
+
+    assert published == [(DISPATCH_TASK, [])]  # the dispatcher takes all five in one batch
+    assert Event.objects.filter(dispatched_at=None).count() == 5
+
+    wakeup_take(DISPATCH_WAKEUP)  # a dispatcher started: what comes next wakes one again
+    event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "late"})
+
+    assert published == [(DISPATCH_TASK, [])] * 2

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.delivery.dispatch import event_dispatch
-from integrations.delivery.services import delivery_send
+from integrations.delivery.sending import delivery_send
 from integrations.models import Delivery, Webhook
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish

@@ -5,7 +5,8 @@ import time_machine
 from django.core import mail
 
 from integrations.delivery.dispatch import event_dispatch
-from integrations.delivery.services import deliveries_sweep, delivery_send
+from integrations.delivery.sending import delivery_send
+from integrations.delivery.sweeper import deliveries_sweep
 from integrations.models import Delivery, Webhook
 from integrations.services import webhook_enable
 from metachat.events.catalogue import EventType

@@ -9,7 +9,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from integrations.delivery.dispatch import event_dispatch
 from integrations.delivery.retry import next_attempt_at, parse_retry_after
-from integrations.delivery.services import delivery_send
+from integrations.delivery.sending import delivery_send
 from integrations.models import Delivery, Webhook
 from integrations.services import webhook_rotate_secret
 from integrations.webhooks.signing import live_secrets

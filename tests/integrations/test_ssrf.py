@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from integrations.delivery.dispatch import event_dispatch
-from integrations.delivery.services import delivery_send
+from integrations.delivery.sending import delivery_send
 from integrations.models import Delivery
 from integrations.services import webhook_create
 from integrations.webhooks.ssrf import UnsafeURL, check_url

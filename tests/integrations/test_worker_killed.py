@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from kombu import Connection
 
-from integrations.models import Delivery
+from integrations.models import Attempt, Delivery
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish
 from tests.factories import WebhookFactory
@@ -20,7 +20,8 @@ from tests.helpers import wait_until
 from tests.receivers import Answer
 
 CELERY = str(Path(sys.executable).parent / "celery")
-LEASE = 3  # seconds a dead worker's claim on a delivery lasts in this test
+# A dead worker's claim on one delivery lasts WEBHOOK_TIMEOUT + WEBHOOK_LEASE_MARGIN: 3 s here.
+TIMEOUT, MARGIN = 2, 1
 
 
 def _database_url() -> str:
@@ -51,8 +52,8 @@ def shared_broker(tmp_path):
         **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
         "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": url,
         "METACHAT_VAR_DIR": str(tmp_path), "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
-        "WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_DELIVERY_LEASE": str(LEASE),
-        "WEBHOOK_TIMEOUT": "20", "LOG_LEVEL": "WARNING",
+        "WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_LEASE_MARGIN": str(MARGIN),
+        "WEBHOOK_TIMEOUT": str(TIMEOUT), "LOG_LEVEL": "WARNING",
     }
     yield app, env
     with app.shared_connection() as conn:
@@ -97,7 +98,9 @@ def test_a_delivery_survives_its_worker_being_killed(transactional_db, workspace
         # Given the first worker is in the middle of the delivery
         wait_until(lambda: receiver.requests, timeout=30)
         delivery = Delivery.objects.get(event=event)
-        assert delivery.claimed_until is not None and delivery.attempt_count == 0
+        assert delivery.claimed_until is not None and delivery.attempt_count == 1
+        # its attempt was logged before the request left
+        assert list(delivery.attempts.values_list("number", "outcome")) == [(1, "in_flight")]
 
         # When it is killed outright, and another worker starts
         os.killpg(first.pid, signal.SIGKILL)
@@ -116,4 +119,36 @@ def test_a_delivery_survives_its_worker_being_killed(transactional_db, workspace
                 process.wait(10)
     assert [r.headers["webhook-id"] for r in receiver.requests] == [event.public_id] * 2
     delivery = Delivery.objects.get(event=event)
-    assert delivery.attempt_count == 1 and delivery.attempts.get().response_status == 200
+    # Both tries are in the log: the one cut off by the kill, and the one that answered.
+    assert delivery.attempt_count == 2
+    assert list(delivery.attempts.order_by("number").values_list(
+        "number", "outcome", "response_status")) == [(1, "interrupted", None),
+                                                     (2, "succeeded", 200)]
+
+
+def test_two_deliveries_workers_share_the_load_and_never_send_an_attempt_twice(
+    transactional_db, workspace, make_receiver, shared_broker, tmp_path
+):
+    side_app, env = shared_broker
+    env = {**env, "WEBHOOK_TIMEOUT": "10"}
+    receivers = [make_receiver(default=Answer(200, delay=0.01)) for _ in range(3)]
+    for receiver in receivers:
+        WebhookFactory(workspace=workspace, url=receiver.url)
+    workers = [_start_worker(env, tmp_path, name) for name in ("one", "two")]
+    try:
+        events = [event_publish(workspace=workspace, type=EventType.USER_STARTED,
+                                data={"userId": f"u{n}"}) for n in range(60)]
+        # (this process's broker is not theirs: a worker's sweeper finds the events)
+        with side_app.shared_connection() as conn:
+            side_app.send_task("integrations.tasks.dispatch_events", connection=conn)
+        wait_until(lambda: Delivery.objects.filter(status="succeeded").count() == 180,
+                   timeout=60)
+    finally:
+        for process in workers:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    expected = sorted(e.public_id for e in events)
+    for receiver in receivers:
+        assert sorted(r.headers["webhook-id"] for r in receiver.requests) == expected
+    assert Attempt.objects.count() == 180
+    assert set(Attempt.objects.values_list("number", "outcome")) == {(1, "succeeded")}

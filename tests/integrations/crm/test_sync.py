@@ -17,7 +17,7 @@ from conversations.services import (
 from integrations.crm.models import CrmConnection
 from integrations.crm.services import crm_connection_disconnect, crm_connection_reconnect
 from integrations.delivery.dispatch import event_dispatch
-from integrations.delivery.services import delivery_send
+from integrations.delivery.sending import delivery_send
 from integrations.models import Attempt, Delivery
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish

@@ -1,0 +1,50 @@
+"""The admin action every destination's page shares: re-send its failures since a time."""
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from integrations.delivery.services import destination_recover
+
+
+class RecoverForm(forms.Form):
+    since = forms.SplitDateTimeField(
+        label="Failed since", widget=forms.SplitDateTimeWidget(
+            date_attrs={"type": "date"}, time_attrs={"type": "time"}),
+        help_text="Deliveries created from this time on that failed for good are re-sent.",
+    )
+
+
+@admin.action(description="Re-send failed deliveries since…")
+def recover_failed_deliveries(modeladmin, request, queryset):
+    """Shared by every destination's admin (webhooks, CRM connections, Zapier hooks)."""
+    editable = [d for d in queryset if modeladmin._may_edit(request, d)]
+    if request.POST.get("confirm") == "yes":
+        form = RecoverForm(request.POST)
+        if form.is_valid():
+            for destination in editable:
+                try:
+                    recovery = destination_recover(
+                        destination=destination, since=form.cleaned_data["since"],
+                        requested_by=str(request.user),
+                    )
+                except ValidationError as error:
+                    modeladmin.message_user(request, "; ".join(error.messages), messages.ERROR)
+                    return None
+                modeladmin.message_user(
+                    request, f"“{destination}”: re-sending its failures since "
+                             f"{recovery.since:%Y-%m-%d %H:%M} ({recovery.public_id}).",
+                    messages.SUCCESS)
+            return None
+    else:
+        form = RecoverForm(initial={"since": timezone.now() - timedelta(days=1)})
+    return TemplateResponse(request, "admin/integrations/recover.html", {
+        **modeladmin.admin_site.each_context(request), "form": form,
+        "names": ", ".join(f"“{d}”" for d in editable) or "nothing you may change",
+        "selected": [d.pk for d in editable], "action": "recover_failed_deliveries",
+        "title": "Re-send failed deliveries",
+    })
+
