@@ -61,7 +61,7 @@ def wait(driver, condition, timeout=20):
 
 
 def events_of(workspace, type_):
-    return list(Event.objects.filter(workspace=workspace, type=type_))
+    return list(Event.objects.filter(workspace=workspace, type=type_).order_by("pk"))
 
 
 def test_a_visitor_opens_the_widget_asks_and_keeps_the_conversation_after_a_reload(
@@ -160,12 +160,21 @@ def test_a_wrong_user_hash_is_refused_when_verification_is_required(
     wait(browser, lambda: "could not be verified" in widget.text("alert"))
     assert events_of(shop, "user.started") == []
 
+    # The host page fixes the identity through the JavaScript API.
+    browser.execute_script("return MetaChat.identify(arguments[0])", {
+        "userId": "cust-7", "name": "Grace",
+        "userHash": identity_hash(secret=secret, user_id="cust-7")})
+
+    wait_until(lambda: events_of(shop, "user.started"), timeout=20)
+    assert events_of(shop, "user.started")[0].payload["data"]["userId"] == "cust-7"
+    wait(browser, lambda: widget.text("alert") == "")
+
     browser.get(signed.url)
     wait(browser, lambda: widget.by_role("button", "Open chat") is not None)
     widget.by_role("button", "Open chat").click()
 
-    wait_until(lambda: events_of(shop, "user.started"), timeout=20)
-    [started] = events_of(shop, "user.started")
+    wait_until(lambda: len(events_of(shop, "user.started")) == 2, timeout=20)
+    started = events_of(shop, "user.started")[1]
     assert started.payload["data"]["userId"] == "cust-42"
     assert started.payload["data"]["user"]["name"] == "Ada"
     assert widget.text("alert") == ""
