@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-zapier lint bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,20 @@ run: $(VENV)/.run-deps
 	echo "Health:          http://127.0.0.1:$(PORT)/healthz"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
-## test: set up .venv with the test tools and run the whole suite
+## test: set up .venv with the test tools and run the whole suite, then the Zapier app's
+## tests (against a server started from .venv) when Node.js is installed
 test: $(VENV)/.dev-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -z "$(SKIP_ZAPIER)" ]; then $(MAKE) --no-print-directory test-zapier; fi
+
+## test-zapier: the Zapier app's tests (zapier/, npm test); skipped without Node.js
+test-zapier: $(VENV)/.dev-deps
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	  if [ ! -d zapier/node_modules ]; then (cd zapier && npm ci --no-audit --no-fund); fi; \
+	  cd zapier && npm test; \
+	else \
+	  echo "Zapier app tests skipped: Node.js not found (install Node.js 20+ and npm to run them)"; \
+	fi
 
 ## lint: ruff over the whole tree
 lint: $(VENV)/.dev-deps
@@ -49,4 +60,4 @@ bench: $(VENV)/.dev-deps
 	@set -e; for b in $(wildcard bench/bench_*.py); do echo "== $$b"; $(BIN)/python $$b; done
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache zapier/node_modules

@@ -94,9 +94,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 class PassageInline(ReadOnlyInline):
     model = Passage
-    fields = ("position", "heading", "question", "text")
+    fields = ("position", "heading", "question", "text", "has_vector")
     readonly_fields = fields
     verbose_name_plural = "Passages (what the chatbot answers from; rebuilt on every save)"
+
+    @admin.display(boolean=True, description="Vector")
+    def has_vector(self, passage) -> bool:
+        """Whether the worker has computed the sentence model's vector of the passage."""
+        return passage.embedding is not None
 
 
 class ServiceWritesModelAdmin(admin.ModelAdmin):

@@ -55,6 +55,15 @@ class Passage(models.Model):
     heading = models.CharField(max_length=500, blank=True)
     question = models.CharField(max_length=1000, blank=True)
     text = models.TextField()
+    embedding = models.BinaryField(
+        null=True, blank=True, editable=False,
+        help_text="The passage's meaning as the sentence model sees it (float16 vector), "
+        "computed by a worker after the document is saved; empty until then.",
+    )
+    embedding_model = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="The sentence model that computed the embedding.",
+    )
 
     class Meta:
         ordering = ["document_id", "position"]

@@ -62,10 +62,19 @@ def _chunks(paragraphs: list[str]) -> list[str]:
     return chunks
 
 
+def _all_questions(text: str) -> list[str] | None:
+    """"Q: Why …?\nQ: My … fail!" — several ways of asking one question, one a line."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) > 1 and all(is_question(line) for line in lines):
+        return [_question_text(line) for line in lines]
+    return None
+
+
 def split(blocks: list[Block]) -> list[PassageText]:
     passages: list[PassageText] = []
     headings: list[tuple[int, str]] = []  # the open headings, outermost first
     question = ""
+    asked_by_heading = False  # the current question is a heading, not a paragraph
     body: list[str] = []
 
     def heading_path() -> str:
@@ -79,23 +88,43 @@ def split(blocks: list[Block]) -> list[PassageText]:
         body.clear()
         question = ""
 
+    def ask(text: str, *, by_heading: bool):
+        """A new question; one asked right after another with no answer between them is
+        the same question asked another way ("Q: … bad FPU precision?" "Q: … Direct3D.")."""
+        nonlocal question, asked_by_heading
+        if question and not body:
+            question = f"{question} / {text}"
+        else:
+            flush()
+            question = text
+        asked_by_heading = by_heading
+
     for block in blocks:
         if block.is_heading:
-            flush()
             if is_question(block.text):
-                # "### How long is shipping?" — the heading is the question of the text below
-                question = _question_text(block.text)
+                # "### How long is shipping?" — the heading is the question of the text below;
+                # it ends the headings at its level or deeper ("4.8 I found a bug")
+                if body or not question:
+                    flush()
+                headings[:] = [(level, text) for level, text in headings if level < block.level]
+                ask(_question_text(block.text), by_heading=True)
                 continue
+            flush()
             headings[:] = [(level, text) for level, text in headings if level < block.level]
             headings.append((block.level, block.text))
+        elif asked_by_heading and question:
+            # Under a question that is a heading, a paragraph asking something is part of the
+            # answer ("Did you chown root …? Probably not.").
+            body.append(_ANSWER_PREFIX.sub("", block.text, count=1).strip())
         elif is_question(block.text):
-            flush()
-            question = _question_text(block.text)
+            ask(_question_text(block.text), by_heading=False)
+        elif (several := _all_questions(block.text)) is not None:
+            for text in several:
+                ask(text, by_heading=False)
         elif "\n" in block.text and is_question(block.text.split("\n", 1)[0]):
             # "How long is shipping?\nShipping takes 3–5 business days." in one paragraph
-            flush()
             first, rest = block.text.split("\n", 1)
-            question = _question_text(first)
+            ask(_question_text(first), by_heading=False)
             body.append(_ANSWER_PREFIX.sub("", rest, count=1).strip())
         else:
             body.append(_ANSWER_PREFIX.sub("", block.text, count=1).strip())

@@ -148,6 +148,49 @@ def _passages_replace(*, document: Document, passages: list) -> None:
     )
 
 
+def _embeddings_schedule(*, document: Document) -> None:
+    """After the commit, a worker computes the new passages' vectors (when the engine in use
+    reads them): the model takes 50–70 ms of CPU a passage, too long for the request."""
+    if not getattr(get_engine(), "uses_embeddings", False):
+        return
+    from conversations.tasks import embed_document_passages
+
+    document_pk = document.pk
+    transaction.on_commit(lambda: embed_document_passages.delay(document_pk))
+
+
+def passages_embed(*, document_id: int) -> int:
+    """Store the sentence-model vector of each passage of the document that lacks one (or has
+    another model's); returns how many were computed. Without the model it does nothing, and
+    the engines answer with BM25 alone."""
+    from conversations.engine import embeddings
+
+    if not embeddings.available():
+        return 0
+    document = Document.objects.filter(pk=document_id).select_related("workspace").first()
+    if document is None:  # deleted meanwhile
+        return 0
+    passages = [
+        passage for passage in document.passages.order_by("position")
+        if passage.embedding is None or passage.embedding_model != embeddings.MODEL_ID
+    ]
+    if not passages:
+        return 0
+    vectors = embeddings.embed([
+        embeddings.passage_text(title=document.title, heading=passage.heading,
+                                question=passage.question, text=passage.text)
+        for passage in passages
+    ])
+    for passage, vector in zip(passages, vectors, strict=True):
+        passage.embedding = embeddings.to_bytes(vector)
+        passage.embedding_model = embeddings.MODEL_ID
+    with transaction.atomic():
+        # Rows replaced by a newer save of the document meanwhile are simply not updated.
+        Passage.objects.bulk_update(passages, ["embedding", "embedding_model"])
+        knowledge_base_changed(workspace=document.workspace)
+    return len(passages)
+
+
 def knowledge_base_changed(*, workspace: Workspace) -> None:
     """Bump the workspace's knowledge-base version: every process rebuilds its index."""
     now = timezone.now()
@@ -180,6 +223,7 @@ def document_create(*, workspace: Workspace, title: str, source_type: str,
     )
     _passages_replace(document=document, passages=checked.passages)
     knowledge_base_changed(workspace=workspace)
+    _embeddings_schedule(document=document)
     return document
 
 
@@ -200,6 +244,7 @@ def document_update(*, document: Document, title: str, source_type: str,
     document.save()
     _passages_replace(document=document, passages=checked.passages)
     knowledge_base_changed(workspace=document.workspace)
+    _embeddings_schedule(document=document)
     return document
 
 

@@ -11,6 +11,7 @@ from integrations import services
 from integrations.delivery.recover_action import recover_failed_deliveries
 from integrations.models import Attempt, Delivery, Recovery, Webhook
 from integrations.webhooks.signing import secret_generate
+from integrations.zapier.models import HookSubscription
 from metachat.events.admin import EventAdmin as BaseEventAdmin
 from metachat.events.catalogue import EventType
 from metachat.events.models import Event
@@ -223,6 +224,10 @@ class DeliveryAdmin(ReadOnlyLogAdmin):
             webhook = Webhook.objects.filter(pk=delivery.destination_id).first()
             if webhook is not None:
                 return f"Webhook “{webhook.name}”"
+        if delivery.destination_kind == "zapier":
+            hook = HookSubscription.objects.filter(pk=delivery.destination_id).first()
+            if hook is not None:
+                return f"Zapier hook {hook.public_id} ({hook.event})"
         return f"{delivery.destination_kind} #{delivery.destination_id}"
 
     @admin.action(description="Redeliver")

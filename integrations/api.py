@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from integrations import selectors, services
 from integrations.delivery.services import destination_recover
 from integrations.models import Attempt, Delivery, Recovery, Webhook
+from metachat.api.renderers import EnvelopeBrowsableAPIRenderer, VerbatimEnvelopeJSONRenderer
 from metachat.api.viewsets import WorkspaceScopedViewSet
 from metachat.events.catalogue import EventType
 from metachat.events.models import Event
@@ -104,12 +105,16 @@ class TestResultSerializer(serializers.Serializer):
     event_id = serializers.CharField()
 
 
-class EventSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
+class EventSerializer(serializers.Serializer):
+    """An event exactly as webhooks and Zapier hooks receive it."""
 
-    class Meta:
-        model = Event
-        fields = ["id", "type", "payload", "created_at"]
+    id = serializers.CharField(help_text="evt_… id, the same as the webhook-id header.")
+    event = serializers.CharField(help_text="The event type, e.g. message.sent.")
+    timestamp = serializers.CharField(help_text="When it happened (ISO 8601, UTC).")
+    data = serializers.JSONField(help_text="The event's fields (see each event's payload).")
+
+    def to_representation(self, instance: Event) -> dict:
+        return dict(instance.payload)
 
 
 def _service_errors(error: DjangoValidationError) -> ValidationError:
@@ -248,6 +253,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceSc
     queryset = Event.objects.all()
     serializer_class = EventSerializer
     required_scopes = "webhooks:read"
+    # Payload keys as stored: the camelCase renderer would rewrite a client's own keys.
+    renderer_classes = [VerbatimEnvelopeJSONRenderer, EnvelopeBrowsableAPIRenderer]
 
     @extend_schema(parameters=[OpenApiParameter("type", str, enum=list(EventType.values))])
     def list(self, request, *args, **kwargs):

@@ -6,7 +6,10 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import task_postrun, task_prerun
 
+from metachat import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metachat.settings")
+broker.install()
 
 app = Celery("metachat")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,16 +1,20 @@
 """`GET /healthz`: is the database answering, and the broker? 200 when both, else 503."""
 import logging
 import os
+import threading
 import time
 
-from celery import current_app
 from django.conf import settings
 from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
+
+_broker_connections: dict[str, Connection] = {}
+_broker_lock = threading.Lock()
 
 BROKER_TIMEOUT_SECONDS = 2
 
@@ -29,11 +33,22 @@ def check_broker() -> None:
         if not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
             raise OSError(f"broker folder {folder} is not a writable directory")
         return
-    # A connection of the app's pool (the one that sends wake-ups), not a new one per probe.
-    with current_app.pool.acquire(block=True, timeout=BROKER_TIMEOUT_SECONDS) as conn:
-        conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
-        if url.startswith("redis"):
-            conn.default_channel.client.ping()
+    # One connection per process, kept between probes (a probe every few seconds must not
+    # open a new one each time); re-established when it broke.
+    with _broker_lock:
+        conn = _broker_connections.get(url)
+        if conn is None:
+            conn = Connection(url, connect_timeout=BROKER_TIMEOUT_SECONDS,
+                              transport_options=options)
+            _broker_connections[url] = conn
+        try:
+            conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+            if url.startswith("redis"):
+                conn.default_channel.client.ping()
+        except Exception:
+            _broker_connections.pop(url, None)
+            conn.release()
+            raise
 
 
 CHECKS = {"database": check_database, "broker": check_broker}

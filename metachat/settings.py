@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "conversations",
     "integrations",
     "integrations.crm",
+    "integrations.zapier",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR),
         "store_processed": False,
         "control_folder": str(VAR_DIR / "broker-control"),  # not ./control in the working dir
+        # Seconds between looks at the folder (kombu's default, 1 s, is every wake-up's latency).
+        "polling_interval": 0.05,
     }
 elif CELERY_BROKER_URL.startswith("memory"):  # tests: wake the in-process worker promptly
     CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
@@ -191,8 +194,11 @@ WEBHOOK_SECRET_OVERLAP = 24 * 3600  # a rotated-out signing secret keeps signing
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=DEBUG)
 WEBHOOK_USER_AGENT = "MetaChat-Webhooks/1.0"
 # --- Conversations: the answer engine and document limits ------------------------------------
-# A dotted path to a conversations.engine.base.AnswerEngine subclass.
-ANSWER_ENGINE = env.str("ANSWER_ENGINE", default="conversations.engine.bm25.BM25AnswerEngine")
+# A dotted path to a conversations.engine.base.AnswerEngine subclass: ...bm25.HybridAnswerEngine
+# (BM25 and the sentence model; BM25 alone while the model or a passage's vector is missing),
+# ...bm25.SemanticAnswerEngine (the sentence model) or ...bm25.BM25AnswerEngine (words only).
+ANSWER_ENGINE = env.str("ANSWER_ENGINE",
+                        default="conversations.engine.bm25.HybridAnswerEngine")
 # Largest document (written text or uploaded file) in bytes; larger ones are refused (413).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Largest request body held in memory (files excluded): a document's text sent as JSON fits,

@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("apikeys.urls")),
     path("", include("conversations.urls")),
     path("", include("integrations.crm.urls")),
+    path("", include("integrations.zapier.urls")),
 ]
 
 urlpatterns = [

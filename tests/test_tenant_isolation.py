@@ -14,6 +14,8 @@ from conversations.models import Conversation, Document
 from conversations.services import document_create
 from integrations.crm.models import CrmConnection
 from integrations.models import Delivery, Webhook
+from integrations.zapier.models import HookSubscription
+from integrations.zapier.services import hook_subscribe
 from metachat.events.services import event_publish
 from tests.factories import (
     ApiKeyFactory,
@@ -161,6 +163,29 @@ CASES.append(Case(
     unchanged=_crm_connection_untouched,
 ))
 
+def _their_hook(ws) -> HookSubscription:
+    subscription, _, _ = hook_subscribe(
+        workspace=ws, api_key=ApiKeyFactory(workspace=ws), event="message.sent",
+        target_url="http://127.0.0.1:9/hooks/standard/B's",
+    )
+    return subscription
+
+
+def _hook_untouched(subscription: HookSubscription) -> bool:
+    subscription.refresh_from_db()
+    return subscription.unsubscribed_at is None
+
+
+CASES.append(Case(
+    name="hooks",
+    make=_their_hook,
+    requests=[
+        ("get", "/v1/hooks/{id}", {}),
+        ("delete", "/v1/hooks/{id}", {}),
+    ],
+    unchanged=_hook_untouched,
+))
+
 # Lists: (url, how an item of B would show) — B's rows must never appear.
 LISTS = [
     ("/v1/api-keys", lambda ws: ApiKeyFactory(workspace=ws, name="B's listed key").public_id),
@@ -170,6 +195,7 @@ LISTS = [
     ("/v1/events", lambda ws: event_publish(workspace=ws, type="user.started",
                                             data={"userId": "B's"}).public_id),
     ("/v1/integrations/crm", lambda ws: CrmConnectionFactory(workspace=ws).public_id),
+    ("/v1/hooks", lambda ws: _their_hook(ws).public_id),
 ]
 
 # Every endpoint, for the tenantId check: (method, url).
@@ -187,6 +213,8 @@ TENANT_ID_ENDPOINTS = [
     ("get", "/v1/events"),
     ("get", "/v1/integrations/crm"),
     ("post", "/v1/integrations/crm"),
+    ("get", "/v1/hooks"),
+    ("post", "/v1/hooks"),
 ]
 
 

@@ -8,7 +8,7 @@ from conversations.engine.base import Answer, AnswerEngine, Source, Turn
 
 __all__ = ["Answer", "AnswerEngine", "Source", "Turn", "get_engine"]
 
-DEFAULT_ENGINE = "conversations.engine.bm25.BM25AnswerEngine"
+DEFAULT_ENGINE = "conversations.engine.bm25.HybridAnswerEngine"
 
 
 @cache

@@ -26,6 +26,9 @@ class Answer:
     text: str
     confidence: float
     sources: list[Source] = field(default_factory=list)
+    # The passage (its primary key) the text was taken from, when there is one; not part of
+    # the chat API: for the evaluation in bench/ and for logs.
+    passage_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,23 @@ STOPWORDS = frozenset(
     we're were weren't what what's when where which while who whom why will with won't would
     wouldn't you you'd you'll you're you've your yours yourself yourselves hi hello hey thanks
     thank ok okay also tell know want need like getting
-    """.split()  # noqa: SIM905 - a list literal of 170 words reads worse
+    dont doesnt didnt cant cannot couldnt wont wouldnt shouldnt isnt arent wasnt werent
+    havent hasnt hadnt im ive id ill youre youve youd theyre thats whats hows wheres theres
+    lets u ur pls plz thx guys anyone someone something thing stuff even basically just
+    really actually exactly keep
+    """.split()  # noqa: SIM905 - a list literal of 200 words reads worse
 )
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+# Words that mean the same to a reader but never meet as stems (e-mail/mail, newest/latest).
+SYNONYMS = {
+    "e-mail": "email", "mail": "email", "emails": "email", "mailed": "email",
+    "newest": "latest", "recent": "latest", "eu": "europe", "pr": "pull request",
+    "prs": "pull request", "repo": "repository", "config": "configuration",
+    "dir": "directory", "folder": "directory", "folders": "directory", "app": "application",
+    "apps": "applications", "info": "information", "docs": "documentation",
+    "doc": "documentation", "os": "operating system", "pw": "password", "pwd": "password",
+}
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?(?:-mail)?", re.UNICODE)
+_PLURAL_ABBREVIATION = re.compile(r"^[A-Z]{2,}s$")  # URLs, PRs, APIs
 _local = threading.local()  # a PyStemmer stemmer must not be shared between threads
 
 
@@ -32,7 +46,15 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def words(text: str) -> list[str]:
-    return [word for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
+    found = []
+    for word in _WORD.findall(text):
+        if _PLURAL_ABBREVIATION.match(word):
+            word = word[:-1]
+        word = word.lower().replace("’", "'")
+        for part in SYNONYMS.get(word, word).split():
+            if part not in STOPWORDS:
+                found.append(part)
+    return found
 
 
 def terms(text: str) -> list[str]:

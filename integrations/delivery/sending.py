@@ -41,6 +41,7 @@ class Claim:
     token: uuid.UUID
     deliveries: list[Delivery]
     attempts: list[Attempt]
+    others_in_flight: int = 0  # other workers' batches for the destination at claim time
 
 
 def unclaimed(now) -> Q:
@@ -62,7 +63,16 @@ def destination_deliver(*, kind: str, destination_id: int,
         first = None
         if claim is None:
             return sent
+        if (len(claim.deliveries) == destination_kind.max_batch
+                and claim.others_in_flight + 1 < settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION):
+            # A backlog: one more worker may send to it beside this one (each one woken this
+            # way wakes the next, up to the cap).
+            wake_destinations([(kind, destination_id)])
         sent += send_and_record(claim, retry_on_failure=True, record_health=True)
+        if len(claim.deliveries) < destination_kind.max_batch:
+            # Nothing more was due; what comes later brings its own wake-up. (A worker
+            # turned away at the cap meanwhile is covered by the sweeper.)
+            return sent
     wake_destinations([(kind, destination_id)])
     return sent
 
@@ -88,6 +98,7 @@ def claim_batch(*, kind: DestinationKind, destination_id: int, also: int | None 
         return None
     now = timezone.now()
     rows = Delivery.objects.filter(destination_kind=kind.kind, destination_id=destination_id)
+    in_flight = 0
     with transaction.atomic():
         if pks is None:
             _lock_destination(kind.kind, destination_id)
@@ -133,7 +144,7 @@ def claim_batch(*, kind: DestinationKind, destination_id: int, also: int | None 
     )
     by_delivery = {attempt.delivery_id: attempt for attempt in attempts}
     return Claim(kind=kind, token=token, deliveries=deliveries,
-                 attempts=[by_delivery[d.pk] for d in deliveries])
+                 attempts=[by_delivery[d.pk] for d in deliveries], others_in_flight=in_flight)
 
 
 def _destination_open(kind: DestinationKind, destination_id: int) -> bool:

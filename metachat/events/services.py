@@ -30,7 +30,10 @@ def event_publish(*, workspace, type: str, data: dict) -> Event:
         event_id=event.public_id, type=type, timestamp=event.created_at, data=data
     )
     event.save()
-    transaction.on_commit(dispatch_request, robust=True)
+    # One wake-up for all the events of a transaction (a chat message publishes two or three).
+    pending = transaction.get_connection().run_on_commit
+    if not any(callback is dispatch_request for _, callback, _ in pending):
+        transaction.on_commit(dispatch_request, robust=True)
     return event
 
 

@@ -52,3 +52,14 @@ def test_a_burst_of_events_sends_one_wake_up_until_a_dispatcher_takes_it(
     event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "late"})
 
     assert published == [(DISPATCH_TASK, [])] * 2
+
+
+def test_the_events_of_one_transaction_share_one_dispatch_request(
+    workspace, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for n in range(3):
+            event_publish(workspace=workspace, type=EventType.USER_STARTED,
+                          data={"userId": f"u{n}"})
+
+    assert len(callbacks) == 1

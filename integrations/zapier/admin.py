@@ -1,0 +1,90 @@
+"""Zapier hook subscriptions in the admin: read-only, with their deliveries; unsubscribe,
+enable, re-send failures."""
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from integrations.admin import STATUS_COLOURS
+from integrations.delivery.recover_action import recover_failed_deliveries
+from integrations.zapier import selectors, services
+from integrations.zapier.models import HookSubscription
+from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
+
+RECENT = 20
+
+
+@admin.register(HookSubscription)
+class HookSubscriptionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
+    """Zapier makes and ends subscriptions; operators read them and may end one."""
+
+    list_display = ("public_id", "event", "status_label", "target_url", "created_at",
+                    "last_delivery_at", "unsubscribed_at", "workspace")
+    list_filter = ("event", "active", ("unsubscribed_at", admin.EmptyFieldListFilter))
+    search_fields = ("public_id", "target_url")
+    list_select_related = ("workspace",)
+    fieldsets = [
+        (None, {"fields": ["public_id", "workspace", "event", "target_url", "filters",
+                           "api_key", "created_at"]}),
+        ("Health", {"fields": ["status_label", "disabled_reason", "failing_since",
+                               "last_success_at", "last_delivery_at", "last_error"]}),
+        ("Unsubscribed", {"fields": ["unsubscribed_at", "unsubscribed_by"]}),
+        ("Recent deliveries", {"fields": ["recent_deliveries"]}),
+    ]
+    readonly_fields = ("public_id", "workspace", "event", "target_url", "filters", "api_key",
+                       "created_at", "status_label", "disabled_reason", "failing_since",
+                       "last_success_at", "last_delivery_at", "last_error", "unsubscribed_at",
+                       "unsubscribed_by", "recent_deliveries")
+    actions = ["unsubscribe", "enable", recover_failed_deliveries]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # rows are kept for the delivery log; Unsubscribe ends one
+
+    @admin.display(description="Status")
+    def status_label(self, subscription):
+        status = subscription.subscription_status
+        return format_html('<strong style="color:{}">{}</strong>',
+                           STATUS_COLOURS.get(status, "#57606a"), status.capitalize())
+
+    @admin.display(description="Deliveries (newest first, with their attempts)")
+    def recent_deliveries(self, subscription):
+        rows = []
+        for delivery in selectors.hook_deliveries(subscription=subscription)[:RECENT]:
+            attempts = ", ".join(a.summary for a in delivery.attempts.all())
+            url = reverse("admin:integrations_delivery_change", args=[delivery.pk])
+            rows.append((url, delivery.event.type, delivery.event.public_id, delivery.status,
+                         attempts or "no attempt yet"))
+        if not rows:
+            return "No deliveries yet."
+        return format_html(
+            "<table><tr><th>Event</th><th>Id</th><th>Status</th><th>Attempts</th></tr>{}</table>",
+            format_html_join("", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
+                                 "<td>{}</td></tr>", rows),
+        )
+
+    def _editable(self, request, queryset):
+        return [s for s in queryset if self._may_edit(request, s)]
+
+    @admin.action(description="Unsubscribe (stop sending to this zap)")
+    def unsubscribe(self, request, queryset):
+        count = 0
+        for subscription in self._editable(request, queryset):
+            if subscription.unsubscribed_at is None:
+                services.hook_unsubscribe(subscription=subscription,
+                                          by=HookSubscription.UnsubscribedBy.OPERATOR)
+                count += 1
+        self.message_user(request, f"{count} subscriptions unsubscribed.", messages.SUCCESS)
+
+    @admin.action(description="Enable (resume delivery after it was disabled)")
+    def enable(self, request, queryset):
+        count = 0
+        for subscription in self._editable(request, queryset):
+            if subscription.unsubscribed_at is None and not subscription.active:
+                services.hook_subscription_enable(subscription=subscription)
+                count += 1
+        self.message_user(request, f"{count} subscriptions enabled.", messages.SUCCESS)
