@@ -29,6 +29,8 @@ run: $(VENV)/.run-deps
 	echo "Demo API key:    $$KEY  (all scopes; a new one each run)" && \
 	echo "Try:             curl -H 'Authorization: Bearer $$KEY' http://127.0.0.1:$(PORT)/v1/me" && \
 	echo "Chat:            curl -H 'Authorization: Bearer $$KEY' -H 'Content-Type: application/json' -d '{\"message\": \"How long is shipping?\"}' http://127.0.0.1:$(PORT)/v1/chat" && \
+	WKEY=$$($(BIN)/python manage.py create_api_key $$WS --name "Demo widget" --publishable --origins http://127.0.0.1:$(PORT),http://localhost:$(PORT) --replace) && \
+	echo "Chat widget:     http://127.0.0.1:$(PORT)/widget/demo?key=$$WKEY  (a page embedding it)" && \
 	echo "Admin:           http://127.0.0.1:$(PORT)/admin/" && \
 	echo "API docs:        http://127.0.0.1:$(PORT)/v1/docs/" && \
 	echo "Health:          http://127.0.0.1:$(PORT)/healthz"

@@ -6,8 +6,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from apikeys.models import ApiKey
+from apikeys.origins import origins_normalise
+from apikeys.publishable import widget_script_url, widget_snippet
 from apikeys.scopes import SCOPE_CHOICES
 from apikeys.selectors import api_keys_unused
 from apikeys.services import DEFAULT_GRACE_PERIOD, api_key_create, api_key_revoke, api_key_roll
@@ -17,14 +20,49 @@ SHOWN_ONCE = "Copy it now: it is shown only this once."
 
 
 class ApiKeyForm(forms.ModelForm):
+    kind = forms.ChoiceField(
+        choices=ApiKey.Kind.choices, initial=ApiKey.Kind.SECRET, required=False,
+        widget=forms.RadioSelect, help_text=ApiKey._meta.get_field("kind").help_text,
+    )
     scopes = forms.MultipleChoiceField(
-        choices=SCOPE_CHOICES, widget=forms.CheckboxSelectMultiple, required=True,
-        help_text="What the key may do; a request needing another scope gets 403.",
+        choices=SCOPE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False,
+        help_text="Secret keys: what the key may do; a request needing another scope gets 403. "
+        "Publishable keys have none.",
+    )
+    allowed_origins = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://shop.example.com"}),
+        required=False, label="Allowed origins",
+        help_text="Publishable keys: one origin per line, exactly as browsers send it "
+        "(https://shop.example.com). http://localhost:* allows any local port, for development.",
     )
 
     class Meta:
         model = ApiKey
-        fields = ["workspace", "name", "scopes", "expires_at", "rate_limit"]
+        fields = ["workspace", "name", "kind", "scopes", "allowed_origins", "expires_at",
+                  "rate_limit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origins)
+
+    def clean_kind(self):
+        if self.instance.pk:
+            return self.instance.kind  # a key keeps its kind
+        return self.cleaned_data.get("kind") or ApiKey.Kind.SECRET
+
+    def clean_allowed_origins(self):
+        lines = [line for line in self.cleaned_data.get("allowed_origins", "").split() if line]
+        try:
+            return origins_normalise(lines)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == ApiKey.Kind.SECRET and not cleaned.get("scopes"):
+            self.add_error("scopes", "Give a secret key at least one scope.")
+        return cleaned
 
 
 class RollForm(forms.Form):
@@ -70,16 +108,17 @@ class UsageFilter(admin.SimpleListFilter):
 class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     form = ApiKeyForm
     list_display = (
-        "name", "workspace", "prefix", "scope_list", "status_label", "created_at",
-        "expires_at", "last_used_at",
+        "name", "kind_label", "workspace", "prefix", "scope_list", "origin_list",
+        "status_label", "created_at", "expires_at", "last_used_at",
     )
     # RelatedOnly: the workspace filter lists the operator's workspaces, not every tenant.
-    list_filter = (StatusFilter, UsageFilter, ("workspace", admin.RelatedOnlyFieldListFilter))
+    list_filter = (StatusFilter, "kind", UsageFilter,
+                   ("workspace", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "public_id", "identifier")
     actions = ["revoke_keys", "roll_keys"]
     readonly_fields = (
         "public_id", "prefix", "status_label", "created_by", "created_at", "revoked_at",
-        "last_used_at", "replaced_by",
+        "last_used_at", "replaced_by", "snippet",
     )
 
     def get_queryset(self, request):
@@ -98,12 +137,37 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     def status_label(self, obj):
         return ApiKey.Status(obj.status).label
 
+    @admin.display(description="Kind", ordering="kind")
+    def kind_label(self, obj):
+        return "Publishable (widget)" if obj.is_publishable else "Secret (server)"
+
+    @admin.display(description="Allowed origins")
+    def origin_list(self, obj):
+        return ", ".join(obj.allowed_origins) or "—"
+
+    @admin.display(description="Snippet to paste into your pages")
+    def snippet(self, obj):
+        if obj is None or not obj.is_publishable:
+            return "—"
+        code = widget_snippet(api_key=obj, script_url=widget_script_url(self._request))
+        return format_html(
+            '<textarea readonly rows="3" cols="90" onclick="this.select()" '
+            'aria-label="Widget snippet">{}</textarea>', code,
+        )
+
     def get_fields(self, request, obj=None):
-        fields = ["workspace", "name", "scopes", "expires_at", "rate_limit"]
+        fields = ["workspace", "name", "kind", "scopes", "allowed_origins", "expires_at",
+                  "rate_limit"]
         if obj is not None:
             fields = ["public_id", "prefix", "status_label", *fields, "created_by", "created_at",
                       "last_used_at", "revoked_at", "replaced_by"]
+            if obj.is_publishable:
+                fields.insert(3, "snippet")
         return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        self._request = request  # the snippet names this server's address
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(self.readonly_fields)
@@ -122,12 +186,20 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         # made by the service, which alone sees the plaintext.
         self._check_workspace(request, obj)
         created, plaintext = api_key_create(
-            workspace=obj.workspace, name=obj.name, scopes=obj.scopes,
-            created_by=request.user, expires_at=obj.expires_at, rate_limit=obj.rate_limit,
+            workspace=obj.workspace, name=obj.name, scopes=obj.scopes, kind=obj.kind,
+            allowed_origins=obj.allowed_origins, created_by=request.user,
+            expires_at=obj.expires_at, rate_limit=obj.rate_limit,
         )
         obj.pk = created.pk
         obj.refresh_from_db()
         obj._state.adding = False
+        if created.is_publishable:
+            code = widget_snippet(api_key=created, script_url=widget_script_url(request))
+            self.message_user(
+                request, f"Publishable key “{created.name}” created. Paste this into your "
+                f"pages: {code} (it is also on the key's page).", messages.SUCCESS,
+            )
+            return
         self.message_user(
             request, f"API key “{created.name}” created: {plaintext} — {SHOWN_ONCE}",
             messages.SUCCESS,

@@ -53,7 +53,9 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceS
         except DjangoValidationError as error:
             raise _as_api_error(error)
         return Response(
-            ApiKeyWithSecretSerializer(api_key, context={"plaintext": plaintext}).data,
+            ApiKeyWithSecretSerializer(
+                api_key, context={"plaintext": plaintext, "request": request}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -62,7 +64,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceS
     def revoke(self, request, id=None):
         """Revoke the key: its next request is refused."""
         api_key = api_key_revoke(api_key=self.get_object(), acting_key=request.auth)
-        return Response(ApiKeySerializer(api_key).data)
+        return Response(ApiKeySerializer(api_key, context={"request": request}).data)
 
     @extend_schema(request=ApiKeyRollSerializer, responses={201: ApiKeyWithSecretSerializer})
     @action(detail=True, methods=["post"])
@@ -78,6 +80,8 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceS
         except DjangoValidationError as error:
             raise _as_api_error(error)
         return Response(
-            ApiKeyWithSecretSerializer(new, context={"plaintext": plaintext}).data,
+            ApiKeyWithSecretSerializer(
+                new, context={"plaintext": plaintext, "request": request}
+            ).data,
             status=status.HTTP_201_CREATED,
         )

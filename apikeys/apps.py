@@ -7,4 +7,9 @@ class ApiKeysConfig(AppConfig):
     verbose_name = "API keys"
 
     def ready(self):
+        from corsheaders.signals import check_request_enabled
+
         from apikeys import schema  # noqa: F401  (registers the OpenAPI security scheme)
+        from apikeys.publishable import cors_request_enabled
+
+        check_request_enabled.connect(cors_request_enabled, dispatch_uid="apikeys.widget_cors")

@@ -14,6 +14,7 @@ from apikeys.errors import (
     UnknownKey,
 )
 from apikeys.models import ApiKey
+from apikeys.publishable import refuse_secret_key_in_browser
 from apikeys.selectors import unscoped_api_key_by_identifier
 from apikeys.services import api_key_mark_used
 from apikeys.tenancy import check_tenant
@@ -52,6 +53,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         identifier = keys.parse_identifier(plaintext) if plaintext else None
         if identifier is None:
             raise MalformedKey()
+        refuse_secret_key_in_browser(request)
         api_key = unscoped_api_key_by_identifier(identifier)
         if api_key is None or not keys.hash_matches(plaintext, api_key.key_hash):
             raise UnknownKey()

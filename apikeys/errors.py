@@ -48,3 +48,27 @@ class ScopeNotDeclared(exceptions.PermissionDenied):
 
 class TenantMismatch(exceptions.PermissionDenied):
     error_code = "tenant_mismatch"
+
+
+class MalformedPublishableKey(exceptions.AuthenticationFailed):
+    error_code = "malformed_key"
+    default_detail = (
+        "The widget key is not a well-formed publishable key (mc_pub_…). Copy the snippet "
+        "again from the admin (API keys)."
+    )
+
+
+class OriginNotAllowed(exceptions.PermissionDenied):
+    error_code = "origin_not_allowed"
+    default_detail = (
+        "This web page's origin is not among the widget key's allowed origins. Add it to the "
+        "key in the admin (API keys → the publishable key → Allowed origins)."
+    )
+
+
+class SecretKeyInBrowser(exceptions.PermissionDenied):
+    error_code = "secret_key_in_browser"
+    default_detail = (
+        "A secret API key (mc_live_…) was sent from a web page. Secret keys are for servers "
+        "only: revoke this one, and use a publishable key (mc_pub_…) with the chat widget."
+    )

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from apikeys import keys
+from apikeys.origins import validate_allowed_origins
 from apikeys.scopes import SCOPES
 from metachat.ids import PublicIdField
 from metachat.workspaces.models import Workspace
@@ -33,7 +34,29 @@ class ApiKey(models.Model):
         EXPIRED = "expired", "Expired"
         REVOKED = "revoked", "Revoked"
 
+    class Kind(models.TextChoices):
+        SECRET = "secret", "Secret (servers only)"
+        PUBLISHABLE = "publishable", "Publishable (chat widget in web pages)"
+
     public_id = PublicIdField("key")
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.SECRET,
+        help_text="Secret keys (mc_live_…) are for servers and must never be put in a web "
+        "page. Publishable keys (mc_pub_…) are for the chat widget: they may only start "
+        "sessions, send chat messages and read their own visitor's conversation, and only "
+        "from the allowed origins.",
+    )
+    allowed_origins = models.JSONField(
+        default=list, blank=True, validators=[validate_allowed_origins],
+        help_text="Publishable keys only: the web origins the widget may run on, exactly as "
+        "the browser sends them (https://shop.example.com). http://localhost:* allows any "
+        "port on localhost, for development.",
+    )
+    publishable_key = models.CharField(
+        max_length=keys.KEY_LENGTH, blank=True, default="", editable=False,
+        help_text="Publishable keys only: the key itself. It is not a secret (it is in every "
+        "page that embeds the widget), so it is kept to show the snippet.",
+    )
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="api_keys",
         help_text="The workspace this key acts for; every request made with it sees only "
@@ -48,7 +71,8 @@ class ApiKey(models.Model):
     )
     identifier = models.CharField(
         max_length=keys.IDENTIFIER_LENGTH, unique=True, editable=False,
-        help_text="The start of the key after mc_live_, used to find it; not a secret on its own.",
+        help_text="The start of the key after mc_live_ or mc_pub_, used to find it; not a "
+        "secret on its own.",
     )
     key_hash = models.CharField(max_length=64, editable=False)
     created_by = models.ForeignKey(
@@ -89,11 +113,32 @@ class ApiKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({keys.display_prefix(self.identifier)})"
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_publishable(self) -> bool:
+        return self.kind == self.Kind.PUBLISHABLE
 
     @property
     def prefix(self) -> str:
-        return keys.display_prefix(self.identifier)
+        return keys.display_prefix(self.identifier, publishable=self.is_publishable)
+
+    def clean(self):
+        super().clean()
+        if self.is_publishable:
+            if not self.allowed_origins:
+                raise ValidationError({"allowed_origins": [
+                    "A publishable key needs at least one allowed origin "
+                    "(e.g. https://shop.example.com)."
+                ]})
+            if self.scopes:
+                raise ValidationError({"scopes": [
+                    "Publishable keys have no scopes: they only work with the chat widget."
+                ]})
+        elif self.allowed_origins:
+            raise ValidationError({"allowed_origins": [
+                "Only publishable keys have allowed origins; secret keys are for servers."
+            ]})
 
     def status_at(self, now) -> str:
         if self.revoked_at is not None and self.revoked_at <= now:

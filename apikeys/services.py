@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apikeys import keys
 from apikeys.models import ApiKey
+from apikeys.origins import origins_normalise
 from apikeys.scopes import normalise_scopes
 from apikeys.selectors import api_key_forget
 
@@ -26,7 +27,9 @@ def api_key_create(
     *,
     workspace,
     name: str,
-    scopes: list[str],
+    scopes: list[str] | None = None,
+    kind: str = ApiKey.Kind.SECRET,
+    allowed_origins: list[str] | None = None,
     created_by=None,
     created_by_key: ApiKey | None = None,
     expires_at: datetime | None = None,
@@ -35,9 +38,17 @@ def api_key_create(
 ) -> tuple[ApiKey, str]:
     """Create a key; returns it with its plaintext, which exists only in this return value.
 
-    `replace=True` first revokes the workspace's other keys with the same name.
+    `replace=True` first revokes the workspace's other keys with the same name. A
+    publishable key (`kind="publishable"`) has no scopes and at least one allowed origin.
     """
     now = timezone.now()
+    if kind not in ApiKey.Kind.values:
+        raise ValidationError({"kind": [f"Must be one of {', '.join(ApiKey.Kind.values)}."]})
+    publishable = kind == ApiKey.Kind.PUBLISHABLE
+    try:
+        allowed_origins = origins_normalise(allowed_origins or [])
+    except ValidationError as error:
+        raise ValidationError({"allowed_origins": error.messages})
     if expires_at is not None and expires_at <= now:
         raise ValidationError({"expires_at": ["Must be in the future."]})
     if replace:
@@ -45,11 +56,14 @@ def api_key_create(
         for identifier in replaced.values_list("identifier", flat=True):
             _forget(identifier)
         replaced.update(revoked_at=now)
-    new = keys.generate()
+    new = keys.generate(publishable=publishable)
     api_key = ApiKey(
         workspace=workspace,
         name=name,
-        scopes=normalise_scopes(scopes),
+        kind=kind,
+        allowed_origins=allowed_origins,
+        publishable_key=new.plaintext if publishable else "",
+        scopes=normalise_scopes(scopes or []),
         identifier=new.identifier,
         key_hash=new.hash,
         created_by=created_by,
@@ -100,7 +114,7 @@ def api_key_roll(
     *, api_key: ApiKey, grace_period: timedelta = DEFAULT_GRACE_PERIOD,
     created_by=None, created_by_key: ApiKey | None = None,
 ) -> tuple[ApiKey, str]:
-    """Replace the key with a new one of the same name, scopes and rate limit.
+    """Replace the key with a new one of the same name, kind, scopes, origins and rate limit.
 
     The old key keeps working for `grace_period` (so deployed clients can be switched
     over), then expires. Returns the new key and its plaintext.
@@ -121,6 +135,8 @@ def api_key_roll(
         workspace=api_key.workspace,
         name=api_key.name,
         scopes=api_key.scopes,
+        kind=api_key.kind,
+        allowed_origins=api_key.allowed_origins,
         created_by=created_by,
         created_by_key=created_by_key,
         expires_at=api_key.expires_at if api_key.expires_at and api_key.expires_at > now else None,

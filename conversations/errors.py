@@ -38,3 +38,11 @@ class ConversationNotFound(ConversationsError):
 class ConversationEnded(ConversationsError):
     code = "conversation_ended"
     status = 409
+
+
+class IdentityRefused(ConversationsError):
+    """A widget visitor's claimed user id is unsigned where signing is required, or signed
+    wrongly."""
+
+    code = "identity_refused"
+    status = 403

@@ -104,6 +104,22 @@ class SessionRequestSerializer(serializers.Serializer):
                                  help_text="The page where the chat was opened.")
 
 
+class WidgetSessionRequestSerializer(serializers.Serializer):
+    user = serializers.JSONField(required=False, allow_null=True, validators=[_user_info],
+                                 help_text="name, email and other details of the visitor.")
+    page = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                 help_text="The page where the chat was opened.")
+
+
+class WidgetMessageRequestSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=MESSAGE_MAX_CHARS)
+    conversation_id = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64,
+        help_text="The visitor's conversation to continue; leave out to start one.",
+    )
+    user = serializers.JSONField(required=False, allow_null=True, validators=[_user_info])
+
+
 class EndUserSerializer(serializers.Serializer):
     user_id = serializers.CharField()
     user = serializers.SerializerMethodField()

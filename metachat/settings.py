@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    "corsheaders",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "metachat.health.HealthzMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -305,6 +307,18 @@ API_KEY_HASH_SECRET = env.str("API_KEY_HASH_SECRET", default="") or hmac.new(
     SECRET_KEY.encode(), b"metachat.apikeys.hash", hashlib.sha256
 ).hexdigest()
 API_KEY_THROTTLE_RATE = env.str("API_KEY_THROTTLE_RATE", default="600/min")
+# The chat widget's publishable keys: requests per key (all its visitors together, unless
+# the key has its own rate) and per visitor IP address on one key.
+WIDGET_KEY_THROTTLE_RATE = env.str("WIDGET_KEY_THROTTLE_RATE", default="3000/min")
+WIDGET_VISITOR_THROTTLE_RATE = env.str("WIDGET_VISITOR_THROTTLE_RATE", default="60/min")
+# CORS (django-cors-headers) only on the widget's endpoints, and only to the origins the
+# request's publishable key allows (apikeys.publishable.cors_request_enabled decides).
+CORS_URLS_REGEX = r"^/v1/widget/"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "content-type", "x-visitor-id", "x-user-id", "x-user-hash")
+CORS_EXPOSE_HEADERS = ("retry-after",)
+CORS_PREFLIGHT_MAX_AGE = 600
 # A process counts a key's requests on the shared cache in chunks of rate / this (at least 1).
 API_KEY_THROTTLE_CHUNKS = 50
 # Each process reuses a key it looked up for this long: a revoked key is refused everywhere
@@ -329,6 +343,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentSourceTypeEnum": "conversations.models.Document.SourceType",
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "ApiKeyStatusEnum": "apikeys.models.ApiKey.Status",
+        "ApiKeyKindEnum": "apikeys.models.ApiKey.Kind",
         "CrmConnectionStatusEnum": "integrations.crm.models.CrmConnection.Status",
     },
     "POSTPROCESSING_HOOKS": [

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from conversations.widget_api import widget_demo, widget_script
 from integrations.metrics import metrics
 from metachat.api.viewsets import NotFoundView
 from metachat.health import healthz
@@ -25,6 +26,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    path("widget.js", widget_script, name="widget-script"),
+    path("widget/demo", widget_demo, name="widget-demo"),
     path("v1/", include(api_patterns)),
     re_path(r"^v1(/.*)?$", NotFoundView.as_view()),
 ]

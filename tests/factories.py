@@ -66,7 +66,8 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from apikeys.services import api_key_create
 
-        create_fields = {"workspace", "name", "scopes", "created_by", "expires_at", "rate_limit"}
+        create_fields = {"workspace", "name", "scopes", "created_by", "expires_at", "rate_limit",
+                         "kind", "allowed_origins"}
         later = {k: kwargs.pop(k) for k in list(kwargs) if k not in create_fields}
         api_key, secret = api_key_create(**kwargs)
         if later:
@@ -75,6 +76,14 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
             api_key.save(update_fields=list(later))
         api_key.secret = secret
         return api_key
+
+
+class PublishableKeyFactory(ApiKeyFactory):
+    """A publishable (widget) key allowed on `allowed_origins`; `.secret` is the mc_pub_ key."""
+
+    kind = "publishable"
+    scopes = factory.LazyFunction(list)
+    allowed_origins = factory.LazyFunction(lambda: ["https://shop.example.com"])
 
 
 class EndUserFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,14 @@
 """Admin for workspaces and their members."""
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 
 from metachat.workspaces.models import Membership, Workspace
-from metachat.workspaces.scoping import WorkspaceScopedAdminMixin, member_workspace_ids
+from metachat.workspaces.scoping import (
+    WorkspaceScopedAdminMixin,
+    editable_workspace_ids,
+    member_workspace_ids,
+)
+from metachat.workspaces.services import workspace_identity_secret_rotate
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,8 +32,39 @@ class MembershipInline(admin.TabularInline):
 class WorkspaceAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "public_id", "timezone", "created_at")
     search_fields = ("name", "public_id")
-    readonly_fields = ("public_id", "created_at")
+    readonly_fields = ("public_id", "created_at", "identity_secret_status")
     inlines = [MembershipInline]
+    actions = ["rotate_identity_secret"]
+    fieldsets = (
+        (None, {"fields": ("name", "public_id", "timezone", "created_at")}),
+        ("Chatbot", {"fields": ("escalation_threshold", "idle_timeout_minutes")}),
+        ("Chat widget", {
+            "fields": ("widget_name", "widget_greeting", "widget_colour",
+                       "identity_secret_status", "identity_verification_required"),
+            "description": "What visitors see in the chat widget, and whether the user ids "
+            "your pages pass must be signed (data-user-hash) with the identity secret.",
+        }),
+    )
+
+    @admin.display(description="Identity secret")
+    def identity_secret_status(self, obj):
+        if obj is None or not obj.identity_secret:
+            return "Not set. Use the action “Generate a new identity secret” on the list."
+        return "Set (hidden; generate a new one to replace it)."
+
+    @admin.action(description="Generate a new identity secret (shown once; old hashes stop "
+                  "verifying)", permissions=["change"])
+    def rotate_identity_secret(self, request, queryset):
+        if not request.user.is_superuser:
+            queryset = queryset.filter(pk__in=editable_workspace_ids(request))
+        for workspace in queryset:
+            secret = workspace_identity_secret_rotate(workspace=workspace)
+            self.message_user(
+                request, f"New identity secret of “{workspace.name}”: {secret} — copy it to "
+                "your server now: it is shown only this once. Sign each user id with "
+                "HMAC-SHA256 under it and pass the hex digest as data-user-hash.",
+                messages.SUCCESS,
+            )
 
     def has_add_permission(self, request, *args):
         # Creating a tenant is a platform decision (superusers or `create_workspace`).

@@ -2,6 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from metachat.workspaces.identity import identity_secret_generate
 from metachat.workspaces.models import Membership, Workspace
 
 
@@ -25,3 +26,13 @@ def membership_set(*, workspace: Workspace, user, role: str) -> Membership:
         workspace=workspace, user=user, defaults={"role": role}
     )
     return membership
+
+
+@transaction.atomic
+def workspace_identity_secret_rotate(*, workspace: Workspace) -> str:
+    """Give the workspace a new identity secret and return it (the only time it is shown).
+    Hashes made with the old secret stop verifying at once."""
+    secret = identity_secret_generate()
+    workspace.identity_secret = secret
+    workspace.save(update_fields=["identity_secret"])
+    return secret

@@ -160,3 +160,32 @@ def test_an_operator_can_rename_and_narrow_a_key(client_a, workspace):
     assert response.status_code == 302
     assert (api_key.name, api_key.scopes) == ("Zapier", ["chat:write"])
     assert me_status(api_key.secret) == 200
+
+
+def test_the_admin_creates_a_publishable_key_and_shows_its_snippet(client_a, workspace):
+    response = client_a.post(
+        ADD, {"workspace": workspace.pk, "name": "Shop widget", "kind": "publishable",
+              "allowed_origins": "https://shop.example.com\nhttp://localhost:*"},
+        follow=True,
+    )
+
+    api_key = ApiKey.objects.get(workspace=workspace)
+    assert api_key.kind == "publishable"
+    assert api_key.allowed_origins == ["https://shop.example.com", "http://localhost:*"]
+    snippet = (f'<script src="http://testserver/widget.js" data-key="{api_key.publishable_key}"'
+               " async></script>")
+    assert snippet in " ".join(str(m) for m in response.context["messages"])
+    change = client_a.get(reverse("admin:apikeys_apikey_change", args=[api_key.pk]))
+    assert snippet.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in \
+        change.content.decode()
+    listing = client_a.get(CHANGELIST).content.decode()
+    assert "Publishable (widget)" in listing and "https://shop.example.com" in listing
+
+
+def test_the_admin_refuses_a_publishable_key_without_origins(client_a, workspace):
+    response = client_a.post(ADD, {"workspace": workspace.pk, "name": "w",
+                                   "kind": "publishable", "allowed_origins": ""})
+
+    assert response.status_code == 200
+    assert "at least one allowed origin" in response.content.decode()
+    assert not ApiKey.objects.exists()

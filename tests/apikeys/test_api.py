@@ -42,9 +42,11 @@ def test_lists_show_no_secret_and_no_hash(api_client, workspace):
     assert body["pagination"]["total"] == 2
     for item in body["data"]:
         assert set(item) == {
-            "id", "name", "prefix", "scopes", "status", "createdAt", "expiresAt",
-            "revokedAt", "lastUsedAt", "replacedBy", "rateLimit",
+            "id", "name", "kind", "prefix", "scopes", "allowedOrigins", "status",
+            "createdAt", "expiresAt", "revokedAt", "lastUsedAt", "replacedBy", "rateLimit",
+            "publishableKey", "snippet",
         }
+        assert item["kind"] == "secret" and item["publishableKey"] is None
     raw = api_client.get(URL).content.decode()
     for api_key in ApiKey.objects.all():
         assert api_key.key_hash not in raw
@@ -238,3 +240,40 @@ def test_a_narrow_key_can_roll_a_key_within_its_scopes(make_api_client, workspac
 
     assert response.status_code == 201
     assert response.json()["data"]["scopes"] == ["chat:write"]
+
+
+def test_a_publishable_key_is_created_and_listed_with_its_origins_and_snippet(api_client):
+    created = api_client.post(URL, {"name": "Shop widget", "kind": "publishable",
+                                    "allowedOrigins": ["https://Shop.example.com/"]},
+                              format="json")
+
+    assert created.status_code == 201
+    data = created.json()["data"]
+    assert data["kind"] == "publishable" and data["scopes"] == []
+    assert data["allowedOrigins"] == ["https://shop.example.com"]
+    assert data["key"].startswith("mc_pub_") and data["publishableKey"] == data["key"]
+    assert data["snippet"] == (
+        f'<script src="http://testserver/widget.js" data-key="{data["key"]}" async></script>'
+    )
+    listed = {item["id"]: item for item in api_client.get(URL).json()["data"]}
+    assert listed[data["id"]]["snippet"] == data["snippet"]
+    assert listed[data["id"]]["kind"] == "publishable"
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"name": "w", "kind": "publishable"}, "allowedOrigins"),
+    ({"name": "w", "kind": "publishable", "allowedOrigins": ["https://*.example.com"]},
+     "allowedOrigins"),
+    ({"name": "w", "kind": "publishable", "allowedOrigins": ["https://a.example"],
+      "scopes": ["chat:write"]}, "scopes"),
+    ({"name": "w", "scopes": ["chat:write"], "allowedOrigins": ["https://a.example"]},
+     "allowedOrigins"),
+    ({"name": "w", "kind": "public", "allowedOrigins": ["https://a.example"]}, "kind"),
+    ({"name": "w", "kind": "secret"}, "scopes"),
+])
+def test_keys_of_the_wrong_shape_are_400s(api_client, body, field):
+    response = api_client.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert ApiKey.objects.count() == 1  # only the caller's own

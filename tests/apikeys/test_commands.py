@@ -66,3 +66,17 @@ def test_an_unknown_scope_is_a_clear_error(workspace):
             workspace.public_id, "--name", "x", "--scopes", "chat:write,admin:everything"
         )
     assert not ApiKey.objects.exists()
+
+
+def test_create_api_key_makes_a_publishable_key(workspace):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_api_key", workspace.public_id, "--name", "Widget", "--publishable",
+                 "--origins", "http://127.0.0.1:8000,http://localhost:8000", stdout=out)
+
+    key = ApiKey.objects.get(workspace=workspace, name="Widget")
+    assert out.getvalue().strip() == key.publishable_key
+    assert key.allowed_origins == ["http://127.0.0.1:8000", "http://localhost:8000"]

@@ -122,3 +122,35 @@ def test_superusers_see_every_workspace(client, workspace, other_workspace):
 
     assert set(listing.context["cl"].result_list) == {workspace, other_workspace}
     assert client.get(change_url(other_workspace)).status_code == 200
+
+
+def test_an_owner_generates_an_identity_secret_shown_once(client_a, workspace, other_workspace):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    response = client_a.post(
+        reverse("admin:workspaces_workspace_changelist"),
+        {"action": "rotate_identity_secret",
+         ACTION_CHECKBOX_NAME: [workspace.pk, other_workspace.pk]}, follow=True,
+    )
+
+    workspace.refresh_from_db()
+    other_workspace.refresh_from_db()
+    shown = " ".join(str(m) for m in response.context["messages"])
+    assert workspace.identity_secret and workspace.identity_secret in shown
+    assert other_workspace.identity_secret == ""  # not the operator's workspace
+    page = client_a.get(change_url(workspace)).content.decode()
+    assert workspace.identity_secret not in page
+    assert "Set (hidden" in page
+
+
+def test_verification_cannot_be_required_without_an_identity_secret(client_a, workspace):
+    response = client_a.post(change_url(workspace), {
+        "name": "Acme", "timezone": "UTC", "escalation_threshold": 0.5,
+        "idle_timeout_minutes": 30, "identity_verification_required": "on",
+        "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0,
+    })
+
+    workspace.refresh_from_db()
+    assert response.status_code == 200
+    assert "Generate an identity secret first" in response.content.decode()
+    assert workspace.identity_verification_required is False

@@ -6,10 +6,10 @@ from conversations.services import demo_knowledge_base_load
 from integrations.delivery.dispatch import event_dispatch
 from integrations.delivery.sending import delivery_send
 from metachat.events.catalogue import DATA_FIELDS, OPERATIONAL_EVENTS, EventType
+from metachat.events.models import Event
 
 # The events a conversation produces (operational ones come from failing integrations).
 CONVERSATION_EVENTS = [t for t in EventType.values if t not in OPERATIONAL_EVENTS]
-from metachat.events.models import Event
 
 
 def _keys(value):
