@@ -204,7 +204,8 @@ def sequential_latency(workspace, receiver, hook, count) -> list[float]:
         key = f"/{hook.name}|{event.public_id}"
         deadline = committed + 30
         while True:
-            arrived = receiver.session.get(receiver.url + "/arrivals", timeout=10).json()
+            arrived = receiver.session.get(receiver.url + "/arrivals", params={"key": key},
+                                           timeout=10).json()
             if key in arrived:
                 latencies.append(arrived[key] - committed)
                 break

@@ -1,7 +1,7 @@
 """A webhook receiver for the benchmarks, in a process of its own (so it never shares a GIL
 with what it measures): answers every POST 200 at once (paths under /hang/ after
 HANG_SECONDS), records when each `webhook-id` (or `x-bench-id`) first arrived, and tells on
-`GET /arrivals` (`?clear=1` forgets them).
+`GET /arrivals` (`?key=K` for one, `?clear=1` forgets them).
 
     python bench/receiver.py PORT [HANG_SECONDS]
 """
@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 arrived: dict[str, float] = {}
 lock = threading.Lock()
@@ -40,8 +41,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"ok")
 
     def do_GET(self):  # noqa: N802
+        query = parse_qs(urlsplit(self.path).query)
         with lock:
-            body = json.dumps(arrived).encode()
+            if "key" in query:  # one arrival: cheap enough to poll every few milliseconds
+                body = json.dumps({k: arrived[k] for k in query["key"] if k in arrived}).encode()
+            else:
+                body = json.dumps(arrived).encode()
             if "clear=1" in self.path:
                 arrived.clear()
         self.send_response(200)
