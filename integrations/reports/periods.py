@@ -24,5 +24,13 @@ def latest_due_period(schedule: ReportSchedule, now: datetime.datetime) -> datet
     raise ValueError(f"unknown report kind {schedule.kind!r}")
 
 
+def due_moment(schedule: ReportSchedule, period: datetime.date) -> datetime.datetime:
+    """When the report of `period` goes out: the send time of the next local day (a send
+    time skipped by a DST jump resolves as zoneinfo does, an hour later)."""
+    tz = zoneinfo.ZoneInfo(schedule.timezone)
+    return datetime.datetime.combine(period + datetime.timedelta(days=1), schedule.send_at,
+                                     tzinfo=tz)
+
+
 def local_today(tz_name: str, now: datetime.datetime) -> datetime.date:
     return now.astimezone(zoneinfo.ZoneInfo(tz_name)).date()

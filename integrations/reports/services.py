@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from integrations.reports import selectors
 from integrations.reports.models import DailyReport, ReportKind, ReportSchedule
-from integrations.reports.periods import latest_due_period
+from integrations.reports.periods import due_moment, latest_due_period
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish
 
@@ -32,11 +32,14 @@ def report_schedules_due(
     *, now: datetime.datetime | None = None
 ) -> list[tuple[int, datetime.date]]:
     """(schedule id, period) of every active schedule whose latest due period has not been
-    sent. Cheap: one query, then date arithmetic per workspace."""
+    sent. Cheap: one query, then date arithmetic per workspace. A new schedule starts with
+    the first report due after it was made, not with the days before it existed."""
     now = now or timezone.now()
     due = []
     for schedule in selectors.active_schedules():
         period = latest_due_period(schedule, now)
+        if due_moment(schedule, period) < schedule.created_at:
+            continue
         if schedule.last_period is None or schedule.last_period < period:
             due.append((schedule.pk, period))
     return due
