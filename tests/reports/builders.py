@@ -61,7 +61,7 @@ def berlin_day(workspace, tz):
                  ended_after=300, escalate="low_confidence")
     conversation(workspace, user=bob, started=at(tz, 2026, 3, 10, 9, 15),
                  turns=[("I want a human", 0.4)], escalate="user_requested")
-    webhook = WebhookFactory(workspace=workspace, url="http://127.0.0.1:9/hook")
+    webhook = WebhookFactory(workspace=workspace, url="http://127.0.0.1:9/hook", active=False)
     with time_machine.travel(at(tz, 2026, 3, 10, 12), tick=False):
         event = event_publish(workspace=workspace, type="user.started", data={"userId": "x"})
         Delivery.objects.create(workspace=workspace, event=event, destination_kind="webhook",
