@@ -1,4 +1,4 @@
-"""Owners and admins edit the schedule, preview it and send a day now; sent reports are read-only."""
+"""Owners and admins edit the schedule, preview it and send a day now; reports are read-only."""
 import datetime
 
 from django.core import mail
