@@ -56,7 +56,12 @@ class ReportScheduleAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
             if form.is_valid():
                 day = form.cleaned_data["day"]
                 for schedule in editable:
-                    report = services.report_send_now(workspace=schedule.workspace, day=day)
+                    try:
+                        report = services.report_send_now(workspace=schedule.workspace, day=day)
+                    except Exception as error:  # the mail server refused or is down
+                        self.message_user(request, f"“{schedule.workspace}”: the report of "
+                                          f"{day} was not sent: {error}", messages.ERROR)
+                        continue
                     if report is None:
                         self.message_user(request, f"“{schedule.workspace}”: the report of "
                                           f"{day} is being sent right now.", messages.WARNING)

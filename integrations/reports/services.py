@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -62,7 +62,7 @@ def report_claim(*, workspace, kind: str, period: datetime.date, tz_name: str,
     if not force:
         takeable &= Q(sent_at__isnull=True)
     won = DailyReport.objects.filter(takeable, pk=report.pk).update(
-        claimed_until=now + CLAIM_LEASE, attempts=report.attempts + 1,
+        claimed_until=now + CLAIM_LEASE, attempts=F("attempts") + 1,
     )
     if not won:
         return None
@@ -107,7 +107,13 @@ def report_deliver(*, report: DailyReport, recipients: list[str],
     report.recipients = recipients
     report.save(update_fields=["summary", "recipients"])
     if recipients:
-        report_email(report=report, recipients=recipients).send()
+        try:
+            report_email(report=report, recipients=recipients).send()
+        except Exception:
+            # The mail server said no: free the report for the next beat at once (a worker
+            # that dies here instead leaves its claim to lapse).
+            DailyReport.objects.filter(pk=report.pk).update(claimed_until=None)
+            raise
     with transaction.atomic():
         now = timezone.now()
         DailyReport.objects.filter(pk=report.pk).update(sent_at=now, claimed_until=None)

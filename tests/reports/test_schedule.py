@@ -160,3 +160,15 @@ def test_inactive_schedules_send_nothing(db, beat_run):
     beat_run(datetime.datetime(2026, 3, 11, 8, 0, tzinfo=UTC))
 
     assert not DailyReport.objects.exists() and mail.outbox == []
+
+
+def test_a_mail_server_that_is_down_leaves_the_report_to_the_next_beat(db, beat_run, settings):
+    berlin = schedule("Europe/Berlin", name="Berlin shop", last_period=datetime.date(2026, 3, 9))
+    settings.EMAIL_BACKEND = "tests.reports.failing_mail.RefusingBackend"
+
+    beat_run(datetime.datetime(2026, 3, 11, 8, 0, tzinfo=UTC))  # the send task fails
+    assert sent(berlin) == [] and not Event.objects.filter(type="report.daily").exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    beat_run(datetime.datetime(2026, 3, 11, 8, 5, tzinfo=UTC))
+    assert sent(berlin) == [datetime.date(2026, 3, 10)] and len(mail.outbox) == 1
