@@ -11,7 +11,8 @@ from django.utils.html import format_html, format_html_join
 from integrations.reports import selectors, services
 from integrations.reports.models import DailyReport, ReportSchedule
 from integrations.reports.periods import local_today
-from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
+from metachat.workspaces.models import Workspace
+from metachat.workspaces.scoping import WorkspaceScopedAdminMixin, editable_workspace_ids
 
 
 class SendNowForm(forms.Form):
@@ -33,6 +34,14 @@ class ReportScheduleAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
               "last_period", "last_sent_at", "email_preview")
     readonly_fields = ("last_period", "last_sent_at", "email_preview")
     actions = ["send_now"]
+
+    def get_changeform_initial_data(self, request):
+        # A new schedule starts in the time zone of the operator's workspace.
+        initial = super().get_changeform_initial_data(request)
+        ids = editable_workspace_ids(request)
+        if len(ids) == 1:
+            initial.setdefault("timezone", Workspace.objects.get(pk=next(iter(ids))).timezone)
+        return initial
 
     @admin.display(description="Email preview (yesterday)")
     def email_preview(self, obj):

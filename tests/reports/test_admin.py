@@ -11,8 +11,11 @@ from tests.factories import MembershipFactory, UserFactory
 def test_an_owner_edits_the_schedule_and_a_bad_time_zone_or_email_is_refused(
     client, operator, workspace
 ):
+    workspace.timezone = "America/New_York"
+    workspace.save()
     client.force_login(operator)
     url = reverse("admin:reports_reportschedule_add")
+    assert 'value="America/New_York"' in client.get(url).content.decode()
     form = {"workspace": workspace.pk, "kind": "daily", "send_at": "08:30",
             "timezone": "Mars/Olympus", "recipients": "ops@example.com, not-an-email",
             "active": "on"}
