@@ -48,5 +48,11 @@ BEAT_SCHEDULE = {
         "task": "conversations.tasks.end_idle_conversations",
         "schedule": 60.0,
     },
+    # Daily reports whose local send time has passed; each is sent once however often this runs.
+    "send-due-reports": {
+        "task": "integrations.reports.tasks.send_due_reports",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.crm",
     "integrations.zapier",
+    "integrations.reports",
 ]
 
 MIDDLEWARE = [

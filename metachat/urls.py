@@ -20,6 +20,7 @@ api_patterns = [
     path("", include("conversations.urls")),
     path("", include("integrations.crm.urls")),
     path("", include("integrations.zapier.urls")),
+    path("", include("integrations.reports.urls")),
 ]
 
 urlpatterns = [

@@ -186,6 +186,26 @@ CASES.append(Case(
     unchanged=_hook_untouched,
 ))
 
+def _their_report(ws):
+    import datetime
+
+    from integrations.reports.services import report_send_now
+
+    return report_send_now(workspace=ws, day=datetime.date(2026, 3, 10))
+
+
+def _report_untouched(report) -> bool:
+    report.refresh_from_db()
+    return report.sent_at is not None and report.attempts == 1
+
+
+CASES.append(Case(
+    name="reports",
+    make=_their_report,
+    requests=[("get", "/v1/reports/{id}", {})],
+    unchanged=_report_untouched,
+))
+
 # Lists: (url, how an item of B would show) — B's rows must never appear.
 LISTS = [
     ("/v1/api-keys", lambda ws: ApiKeyFactory(workspace=ws, name="B's listed key").public_id),
@@ -196,6 +216,8 @@ LISTS = [
                                             data={"userId": "B's"}).public_id),
     ("/v1/integrations/crm", lambda ws: CrmConnectionFactory(workspace=ws).public_id),
     ("/v1/hooks", lambda ws: _their_hook(ws).public_id),
+    ("/v1/reports", lambda ws: _their_report(ws).public_id),
+    ("/v1/reports/daily", lambda ws: ws.public_id),  # the summary names its workspace
 ]
 
 # Every endpoint, for the tenantId check: (method, url).
@@ -215,6 +237,9 @@ TENANT_ID_ENDPOINTS = [
     ("post", "/v1/integrations/crm"),
     ("get", "/v1/hooks"),
     ("post", "/v1/hooks"),
+    ("get", "/v1/reports"),
+    ("get", "/v1/reports/daily"),
+    ("get", "/v1/reports/daily.csv"),
 ]
 
 

@@ -12,6 +12,7 @@ const triggers = [
   require('./triggers/new_conversation'),
   require('./triggers/conversation_ended'),
   require('./triggers/user_started'),
+  require('./triggers/daily_report'),
 ];
 const creates = [
   require('./creates/send_message'),

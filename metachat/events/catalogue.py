@@ -13,6 +13,7 @@ class EventType(models.TextChoices):
     CONVERSATION_ENDED = "conversation.ended", "Conversation ended"
     USER_STARTED = "user.started", "User started"
     ESCALATION_TRIGGERED = "escalation.triggered", "Escalation triggered"
+    REPORT_DAILY = "report.daily", "Daily report"
     # Operational events: the workspace's own integrations telling it how they are doing.
     WEBHOOK_FAILING = "webhook.failing", "Webhook failing"
     WEBHOOK_DISABLED = "webhook.disabled", "Webhook disabled"
@@ -61,6 +62,30 @@ DATA_FIELDS: dict[str, dict[str, str]] = {
         "confidence": "the confidence that led to it, 0 to 1",
         "message": "the user's message that triggered it",
     },
+    EventType.REPORT_DAILY: {
+        "reportId": "rpt_… id of the report",
+        "workspaceId": "ws_… id of the workspace",
+        "date": "the local day summarised (YYYY-MM-DD)",
+        "timezone": "the IANA time zone the day is in",
+        "conversationsStarted": "conversations started that day",
+        "conversationsEnded": "conversations ended that day",
+        "messages": "messages exchanged (the user's and the chatbot's)",
+        "distinctUsers": "users who wrote at least one message",
+        "escalations": "conversations handed to a person",
+        "escalationRate": "escalations per conversation started, 0 to 1",
+        "escalationsByReason": "escalations by reason: low_confidence, user_requested",
+        "answers": "chatbot answers with a confidence",
+        "averageConfidence": "the answers' average confidence, 0 to 1 (null without answers)",
+        "lowestDecileConfidence": "the confidence below which the lowest 10% of answers fall",
+        "escalationThreshold": "the workspace's escalation threshold",
+        "belowThresholdShare": "share of answers below the escalation threshold, 0 to 1",
+        "medianDurationSeconds": "median duration of the conversations ended that day",
+        "busiestHour": "the local hour (0-23) in which most conversations started",
+        "conversationsByHour": "24 counts of conversations started, local hour 0 to 23",
+        "topQuestions": "the most frequent user messages, normalised: [{question, count}]",
+        "unansweredQuestions": "questions escalated for low confidence: [{question, count}]",
+        "failedDeliveries": "deliveries that gave up that day, by kind: webhook, crm, zapier",
+    },
     EventType.WEBHOOK_FAILING: {
         "webhookId": "wh_… id of the webhook",
         "name": "the webhook's name",
@@ -106,6 +131,8 @@ TRIGGERED_WHEN: dict[str, str] = {
     EventType.ESCALATION_TRIGGERED: "The chatbot hands a conversation to a person: its "
     "confidence was below the workspace's threshold, or the user asked for a person. "
     "Once per conversation.",
+    EventType.REPORT_DAILY: "A workspace's daily report is sent, at its schedule's local time "
+    "(09:00 by default): the summary of the previous local day. Once per day.",
     EventType.WEBHOOK_FAILING: "A webhook's deliveries start failing (the first failure after "
     "a success). Once per failing period.",
     EventType.WEBHOOK_DISABLED: "A webhook is switched off automatically after "
@@ -124,6 +151,24 @@ DATA_TYPES: dict[str, str] = {
     "messageCount": "integer",
     "user": "object",
     "attempts": "integer",
+    "conversationsStarted": "integer",
+    "conversationsEnded": "integer",
+    "messages": "integer",
+    "distinctUsers": "integer",
+    "escalations": "integer",
+    "escalationRate": "number",
+    "escalationsByReason": "object",
+    "answers": "integer",
+    "averageConfidence": "number",
+    "lowestDecileConfidence": "number",
+    "escalationThreshold": "number",
+    "belowThresholdShare": "number",
+    "medianDurationSeconds": "integer",
+    "busiestHour": "integer",
+    "conversationsByHour": "array",
+    "topQuestions": "array",
+    "unansweredQuestions": "array",
+    "failedDeliveries": "object",
 }
 
 # An example `data` of each event, consistent with the guide's webhook example.
@@ -154,6 +199,32 @@ EXAMPLES: dict[str, dict] = {
         "reason": "low_confidence",
         "confidence": 0.21,
         "message": "Can I pay with cryptocurrency?",
+    },
+    EventType.REPORT_DAILY: {
+        "reportId": "rpt_5m2k8q4x1c7v3n9z6p0h",
+        "workspaceId": "ws_8c1f4a7d2e9b5c3a6f0d",
+        "date": "2025-01-14",
+        "timezone": "Europe/Berlin",
+        "conversationsStarted": 128,
+        "conversationsEnded": 121,
+        "messages": 904,
+        "distinctUsers": 117,
+        "escalations": 9,
+        "escalationRate": 0.0703,
+        "escalationsByReason": {"low_confidence": 6, "user_requested": 3},
+        "answers": 452,
+        "averageConfidence": 0.8121,
+        "lowestDecileConfidence": 0.41,
+        "escalationThreshold": 0.5,
+        "belowThresholdShare": 0.0531,
+        "medianDurationSeconds": 184,
+        "busiestHour": 14,
+        "conversationsByHour": [0, 0, 0, 0, 0, 0, 1, 3, 8, 11, 12, 10, 9, 11, 15, 12, 10, 9,
+                                6, 4, 3, 2, 1, 1],
+        "topQuestions": [{"question": "how long is shipping", "count": 31},
+                         {"question": "where is my order", "count": 22}],
+        "unansweredQuestions": [{"question": "can i pay with cryptocurrency", "count": 4}],
+        "failedDeliveries": {"webhook": 1, "crm": 0, "zapier": 0},
     },
     EventType.WEBHOOK_FAILING: {
         "webhookId": "wh_4f8a2c9d1e7b3a6c5d0e", "name": "Order system",

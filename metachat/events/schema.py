@@ -15,13 +15,20 @@ def _component_name(type: str) -> str:
     return "Event" + "".join(part.capitalize() for part in str(type).split(".")) + "Payload"
 
 
+def _property(json_type: str, description: str) -> dict:
+    prop = {"type": json_type, "description": description}
+    if json_type == "array":  # OpenAPI requires the items' schema; any JSON value here
+        prop["items"] = {}
+    return prop
+
+
 def payload_schema(type: str) -> dict:
     fields = DATA_FIELDS[type]
     data = {
         "type": "object",
         "required": list(fields),
         "properties": {
-            name: {"type": DATA_TYPES.get(name, "string"), "description": description}
+            name: _property(DATA_TYPES.get(name, "string"), description)
             for name, description in fields.items()
         },
     }

@@ -36,8 +36,10 @@ const eventOf = (payload) => ({
   data: payload.data,
 });
 
+// `shape` turns the event into the trigger's item (default: the event as sent); a trigger
+// whose item is a spreadsheet row flattens it here, for hooks and polled samples alike.
 const hookTrigger = ({ key, event, noun, label, description, filterFields = [],
-  sample, outputFields }) => ({
+  sample, outputFields, shape = eventOf }) => ({
   key,
   noun,
   display: { label, description },
@@ -74,7 +76,7 @@ const hookTrigger = ({ key, event, noun, label, description, filterFields = [],
       return { id: bundle.subscribeData.id, unsubscribed: true };
     },
 
-    perform: (z, bundle) => [eventOf(bundle.cleanedRequest)],
+    perform: (z, bundle) => [shape(bundle.cleanedRequest)],
 
     // Recent real events of this type, for the zap editor's samples.
     performList: async (z, bundle) => {
@@ -82,7 +84,7 @@ const hookTrigger = ({ key, event, noun, label, description, filterFields = [],
         url: apiUrl('events'),
         params: { type: event, limit: 3 },
       });
-      return response.data.data.map(eventOf);
+      return response.data.data.map(shape);
     },
 
     sample,
@@ -97,4 +99,4 @@ const envelopeFields = [
   { key: 'timestamp', label: 'Time (UTC)', type: 'datetime' },
 ];
 
-module.exports = { hookTrigger, filtersFrom, envelopeFields };
+module.exports = { hookTrigger, filtersFrom, envelopeFields, eventOf };

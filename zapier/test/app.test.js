@@ -12,9 +12,10 @@ describe('the app definition', () => {
     assert.deepStrictEqual(errors.map((e) => `${e.property} ${e.message}`), []);
   });
 
-  it('has the five REST-hook triggers, three actions and the search', () => {
+  it('has the six REST-hook triggers, three actions and the search', () => {
     assert.deepStrictEqual(Object.keys(App.triggers),
-      ['new_message', 'escalation', 'new_conversation', 'conversation_ended', 'user_started']);
+      ['new_message', 'escalation', 'new_conversation', 'conversation_ended', 'user_started',
+        'daily_report']);
     for (const trigger of Object.values(App.triggers)) {
       const operation = trigger.operation;
       assert.strictEqual(operation.type, 'hook');

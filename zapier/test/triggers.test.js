@@ -6,9 +6,11 @@ const zapier = require('zapier-platform-core');
 
 const App = require('../index');
 const { Receiver } = require('./support/receiver');
-const { state, api, waitFor } = require('./support/server');
+const { state, api, waitFor, manageCommand } = require('./support/server');
 
 const appTester = zapier.createAppTester(App);
+// The triggers a chat fires; the daily report has its own test below.
+const CONVERSATION_TRIGGERS = Object.keys(App.triggers).filter((key) => key !== 'daily_report');
 const authData = () => ({ apiKey: state.apiKey });
 
 // The shape of a JSON value: its keys, all the way down.
@@ -47,7 +49,7 @@ describe('REST-hook triggers against the running server', () => {
   it('every trigger subscribes, receives its event signed with the promised fields, ' +
      'lists the same shape and unsubscribes', async () => {
     const zaps = {};
-    for (const key of Object.keys(App.triggers)) {
+    for (const key of CONVERSATION_TRIGGERS) {
       const path = `/hooks/${key}`;
       const subscribeData = await subscribe(key, receiver.url(path));
       assert.match(subscribeData.id, /^hook_/);
@@ -114,6 +116,47 @@ describe('REST-hook triggers against the running server', () => {
     await waitFor(() => receiver.to('/hooks/canary-1').length > 0, 'the canary');
     assert.strictEqual(receiver.to('/hooks/new_message').length, seen);
     await api('DELETE', `hooks/${watcher.id}`);
+  });
+
+  it('the Daily Report trigger receives the report as one flat row with line items', async () => {
+    const path = '/hooks/daily_report';
+    const subscribeData = await subscribe('daily_report', receiver.url(path));
+    await api('POST', 'chat', { message: 'How long is shipping?', userId: 'report-user' });
+    await api('POST', 'chat', { message: 'how long is shipping', userId: 'report-user' });
+    const today = new Date().toISOString().slice(0, 10); // the workspace's zone is UTC
+    const expected = (await api('GET', `reports/daily?date=${today}`)).body.data;
+
+    manageCommand('send_daily_reports', '--workspace', state.workspaceId, '--date', today);
+
+    const request = await waitFor(() => receiver.to(path)[0], 'the daily report');
+    const payload = new Webhook(subscribeData.secret.replace(/^whsec_/, ''))
+      .verify(request.body, request.headers);
+    assert.strictEqual(payload.event, 'report.daily');
+    const trigger = App.triggers.daily_report.operation;
+    const [row] = await appTester(trigger.perform,
+      { authData: authData(), cleanedRequest: payload });
+    assert.strictEqual(row.date, today);
+    assert.strictEqual(row.reportId, payload.data.reportId);
+    assert.ok(row.conversationsStarted >= 2);
+    assert.strictEqual(row.conversationsStarted, expected.conversationsStarted);
+    assert.strictEqual(row.escalationsUserRequested,
+      payload.data.escalationsByReason.user_requested);
+    const shipping = row.topQuestions.find((q) => q.question === 'how long is shipping');
+    assert.ok(shipping && shipping.count >= 2, JSON.stringify(row.topQuestions));
+    assert.match(row.topQuestionsText, /how long is shipping \(\d+\)/);
+    // Flat for a spreadsheet row: every field a plain value, but the line items.
+    for (const [key, value] of Object.entries(row)) {
+      if (key === 'topQuestions') continue;
+      assert.ok(value === null || typeof value !== 'object', `${key} is flat`);
+    }
+    for (const field of trigger.outputFields) {
+      const [top, sub] = field.key.split('[]');
+      assert.notStrictEqual(sub ? row[top][0][sub] : row[top], undefined, field.key);
+    }
+    assert.deepStrictEqual(Object.keys(trigger.sample).sort(), Object.keys(row).sort());
+    const samples = await appTester(trigger.performList, { authData: authData(), inputData: {} });
+    assert.deepStrictEqual(samples.find((s) => s.id === payload.id), row);
+    await unsubscribe('daily_report', subscribeData);
   });
 
   it('"Only when confidence is below" sends only the unsure answers', async () => {

@@ -1,14 +1,17 @@
 """Zapier's performList polls GET /v1/events: each item must be, key for key, what a hook
 receives, for every event type (Zapier builds the zap's field mapping from the sample)."""
+import datetime
 import json
 
 from conversations.services import demo_knowledge_base_load
 from integrations.delivery.dispatch import event_dispatch
 from integrations.delivery.sending import delivery_send
+from integrations.reports.services import report_send_now
 from metachat.events.catalogue import DATA_FIELDS, OPERATIONAL_EVENTS, EventType
 from metachat.events.models import Event
 
-# The events a conversation produces (operational ones come from failing integrations).
+# The events a conversation and its daily report produce (operational ones come from failing
+# integrations).
 CONVERSATION_EVENTS = [t for t in EventType.values if t not in OPERATIONAL_EVENTS]
 
 
@@ -36,6 +39,7 @@ def test_polled_events_have_exactly_the_shape_hooks_receive(api_client, workspac
     api_client.post("/v1/chat", {"message": "Can I talk to a human?",
                                  "conversationId": chat["conversationId"]}, format="json")
     api_client.post(f"/v1/conversations/{chat['conversationId']}/end")
+    report_send_now(workspace=workspace, day=datetime.datetime.now(datetime.UTC).date())
     for event in Event.objects.filter(workspace=workspace).order_by("pk"):
         for delivery in event_dispatch(event=event):
             delivery_send(delivery_pk=delivery.pk, attempts_made=0)

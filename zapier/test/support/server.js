@@ -155,4 +155,7 @@ const waitFor = async (condition, what, timeout = 30000) => {
   }
 };
 
-module.exports = { state, start, stop, api, waitFor, WORKSPACE_NAME };
+// A management command run against the test server's database (as an operator would).
+const manageCommand = (...args) => manage(environment(state.varDir), ...args);
+
+module.exports = { state, start, stop, api, waitFor, manageCommand, WORKSPACE_NAME };
