@@ -103,7 +103,7 @@ def claim_batch(*, kind: DestinationKind, destination_id: int, also: int | None 
     in_flight = 0
     with transaction.atomic():
         if pks is None:
-            _lock_destination(kind.kind, destination_id)
+            lock_destination(kind.kind, destination_id)
             in_flight = (
                 rows.filter(claimed_until__gte=now).exclude(claim_token=None)
                 .values("claim_token").distinct().count()
@@ -152,22 +152,37 @@ def claim_batch(*, kind: DestinationKind, destination_id: int, also: int | None 
 def _destination_open(kind: DestinationKind, destination_id: int) -> bool:
     """Whether the destination takes deliveries; a deleted one's are cancelled, a paused
     one's wait (no due time) until it is enabled again."""
-    state = kind.state(destination_id)
-    if state == "active":
+    if kind.state(destination_id) == "active":
         return True
-    pending = Delivery.objects.filter(
-        destination_kind=kind.kind, destination_id=destination_id, status=Delivery.Status.PENDING,
-    )
-    if state == "gone":
-        pending.update(status=Delivery.Status.CANCELLED, next_attempt_at=None,
-                       claimed_until=None, claim_token=None)
-    else:  # paused: kept until deliveries_resume
-        pending.filter(unclaimed(timezone.now())).exclude(next_attempt_at=None).update(
-            next_attempt_at=None)
+    with transaction.atomic():
+        # Under the destination's lock, and its state read again: an enable that committed
+        # meanwhile (its resume takes the same lock) must not be undone here.
+        lock_destination(kind.kind, destination_id)
+        state = kind.state(destination_id)
+        if state == "active":
+            return True
+        if state == "gone":
+            deliveries_cancel_pending(kind=kind.kind, destination_id=destination_id)
+        else:  # paused: kept until deliveries_resume
+            Delivery.objects.filter(
+                unclaimed(timezone.now()), destination_kind=kind.kind,
+                destination_id=destination_id, status=Delivery.Status.PENDING,
+            ).exclude(next_attempt_at=None).update(next_attempt_at=None)
     return False
 
 
-def _lock_destination(kind: str, destination_id: int) -> None:
+def deliveries_cancel_pending(*, kind: str, destination_id: int) -> int:
+    """The destination is gone: its pending deliveries never go out, and attempts they had
+    in flight are marked interrupted (their sender will not write an outcome)."""
+    pending = Delivery.objects.filter(destination_kind=kind, destination_id=destination_id,
+                                      status=Delivery.Status.PENDING)
+    Attempt.objects.filter(delivery__in=pending, outcome=Attempt.Outcome.IN_FLIGHT).update(
+        outcome=Attempt.Outcome.INTERRUPTED, error="interrupted: the destination was removed")
+    return pending.update(status=Delivery.Status.CANCELLED, next_attempt_at=None,
+                          claimed_until=None, claim_token=None)
+
+
+def lock_destination(kind: str, destination_id: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",

@@ -16,9 +16,14 @@ from integrations.delivery.queue import (
     wake_destinations,
     wake_recoveries,
 )
-from integrations.delivery.sending import claim_batch, send_and_record
+from integrations.delivery.sending import (
+    claim_batch,
+    deliveries_cancel_pending,
+    lock_destination,
+    send_and_record,
+)
 from integrations.models import Attempt, Delivery, Recovery
-from metachat.events.models import Event
+from metachat.events.models import Event, WakeUp
 from metachat.events.wakeups import wakeup_take
 
 logger = logging.getLogger(__name__)
@@ -57,6 +62,7 @@ def event_redeliver(*, event: Event) -> list[Delivery]:
 def deliveries_resume(*, destination_kind: str, destination_id: int) -> int:
     """A destination was enabled again: its waiting deliveries become due now."""
     with transaction.atomic():
+        lock_destination(destination_kind, destination_id)  # see sending._destination_open
         resumed = Delivery.objects.filter(
             destination_kind=destination_kind, destination_id=destination_id,
             status=Delivery.Status.PENDING, next_attempt_at__isnull=True,
@@ -70,11 +76,7 @@ def deliveries_cancel(*, destination_kind: str, destination_id: int) -> int:
     """A destination is being deleted: its pending deliveries will never go out. Call it in
     the deleting transaction; deliveries already waiting on a paused destination would
     otherwise stay pending for good."""
-    return Delivery.objects.filter(
-        destination_kind=destination_kind, destination_id=destination_id,
-        status=Delivery.Status.PENDING,
-    ).update(status=Delivery.Status.CANCELLED, next_attempt_at=None, claimed_until=None,
-             claim_token=None)
+    return deliveries_cancel_pending(kind=destination_kind, destination_id=destination_id)
 
 
 def destination_recover(*, destination, since: datetime, requested_by: str) -> Recovery:
@@ -94,19 +96,24 @@ def destination_recover(*, destination, since: datetime, requested_by: str) -> R
 
 
 def recovery_run(*, recovery: Recovery) -> Recovery:
-    """Queue the recovery's failed deliveries again, RECOVER_BATCH at a time, oldest first;
-    running it again goes on where it stopped."""
-    wakeup_take(recovery_key(recovery.pk))
+    """Queue the recovery's failed deliveries again, RECOVER_BATCH at a time, oldest first,
+    each at most once (a cursor on the primary key: a delivery that fails again at once is
+    not picked up again). Its wake-up stays marked while it runs, refreshed every batch, so
+    the sweeper sends it again only if this worker died."""
     failed = Delivery.objects.filter(
         workspace_id=recovery.workspace_id, destination_kind=recovery.destination_kind,
         destination_id=recovery.destination_id, status=Delivery.Status.FAILED,
         created_at__gte=recovery.since, created_at__lte=recovery.created_at,
     )
+    last_pk = 0
     while True:
+        WakeUp.objects.filter(key=recovery_key(recovery.pk)).update(requested_at=timezone.now())
         with transaction.atomic():
-            pks = list(failed.order_by("pk").values_list("pk", flat=True)[: settings.RECOVER_BATCH])
+            pks = list(failed.filter(pk__gt=last_pk).order_by("pk")
+                       .values_list("pk", flat=True)[: settings.RECOVER_BATCH])
             if not pks:
                 break
+            last_pk = pks[-1]
             queued = Delivery.objects.filter(pk__in=pks, status=Delivery.Status.FAILED).update(
                 status=Delivery.Status.PENDING, next_attempt_at=timezone.now()
             )
@@ -115,6 +122,7 @@ def recovery_run(*, recovery: Recovery) -> Recovery:
             )
         wake_destinations([(recovery.destination_kind, recovery.destination_id)])
     Recovery.objects.filter(pk=recovery.pk).update(finished_at=timezone.now())
+    wakeup_take(recovery_key(recovery.pk))
     recovery.refresh_from_db()
     logger.info("recovery %s re-sent %d deliveries", recovery.public_id, recovery.deliveries_resent)
     return recovery

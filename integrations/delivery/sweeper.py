@@ -29,13 +29,15 @@ def deliveries_sweep() -> dict[str, int]:
     due = set(
         Delivery.objects.filter(unclaimed(now), status=Delivery.Status.PENDING,
                                 next_attempt_at__lte=now)
-        .values_list("destination_kind", "destination_id").distinct()[: settings.SWEEP_BATCH]
+        # (no ordering: the model's would enter the DISTINCT and make it one row a delivery)
+        .order_by().values_list("destination_kind", "destination_id")
+        .distinct()[: settings.SWEEP_BATCH]
     )
     if due:
         # Destinations a worker is sending to: it takes their due deliveries next.
         due -= set(
             Delivery.objects.filter(claimed_until__gte=now)
-            .values_list("destination_kind", "destination_id").distinct()
+            .order_by().values_list("destination_kind", "destination_id").distinct()
         )
     woken = wake_destinations(sorted(due))
 

@@ -12,7 +12,7 @@ from integrations.delivery.dispatch import event_dispatch, events_dispatch
 from integrations.delivery.queue import DELIVER_TASK, destination_key
 from integrations.delivery.sending import claim_batch, send_and_record
 from integrations.delivery.sweeper import deliveries_sweep
-from integrations.models import Attempt, Delivery
+from integrations.models import Attempt, Delivery, Webhook
 from metachat.events.catalogue import EventType
 from metachat.events.services import DISPATCH_TASK, event_publish
 from metachat.events.wakeups import wakeup_take
@@ -201,3 +201,39 @@ def test_a_hanging_endpoint_holds_at_most_its_share_of_the_workers(
     assert Delivery.objects.filter(destination_id=hanging_hook.pk, status="pending").count() == 6
     wait_until(lambda: Delivery.objects.filter(
         destination_id=healthy_hook.pk, status="succeeded").count() == 6, timeout=2)
+
+
+def test_a_destination_with_a_long_backlog_does_not_hide_others_from_the_sweeper(
+    transactional_db, settings, workspace, make_receiver
+):
+    settings.SWEEP_BATCH = 2
+    quiet = WebhookFactory(workspace=workspace, url=make_receiver().url)
+    [old] = _publish(workspace)
+    events_dispatch()  # the quiet webhook's one delivery, whose wake-up is then lost
+    busy = WebhookFactory(workspace=workspace, url=make_receiver().url)
+    Webhook.objects.filter(pk=quiet.pk).update(active=False)
+    _publish(workspace, 5)
+    events_dispatch()  # five newer deliveries, all for the busy one
+    Webhook.objects.filter(pk=quiet.pk).update(active=True)
+    for hook in (quiet, busy):
+        wakeup_take(destination_key("webhook", hook.pk))
+
+    assert deliveries_sweep()["destinations"] == 2  # one wake-up per destination, both
+
+
+def test_deleting_a_destination_mid_send_marks_its_attempt_interrupted(
+    transactional_db, workspace, receiver
+):
+    from integrations.services import webhook_delete
+
+    webhook = WebhookFactory(workspace=workspace, url=receiver.url)
+    [event] = _publish(workspace)
+    [delivery] = event_dispatch(event=event)
+    claim = _claim(webhook)
+
+    webhook_delete(webhook=webhook)
+    send_and_record(claim, retry_on_failure=True, record_health=True)  # the sender comes back
+
+    delivery.refresh_from_db()
+    assert delivery.status == "cancelled"
+    assert delivery.attempts.get().outcome == "interrupted"
