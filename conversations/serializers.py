@@ -53,7 +53,8 @@ class ChatRequestSerializer(serializers.Serializer):
     )
     conversation_id = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=64,
-        help_text="Continue this conversation; leave out to start a new one.",
+        help_text="Continue this conversation; an id the workspace has not seen starts one "
+        "with that id (1–64 of A-Z a-z 0-9 _ . : @ + -); leave out for a new conv_… .",
     )
     user_id = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=64,
