@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "metachat.workspaces",
     "metachat.events",
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "metachat.api.slashes.OptionalTrailingSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -288,10 +290,16 @@ REST_FRAMEWORK = {
         "metachat.api.parsers.FormParser",
         "metachat.api.parsers.MultiPartParser",
     ],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
+    # A key first (its 401 challenge stays the answer to no credentials); then an operator's
+    # admin session, for the browsable API (metachat/api/session.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apikeys.authentication.ApiKeyAuthentication",
+        "metachat.api.session.OperatorSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": [
         "metachat.api.permissions.HasWorkspace",
         "apikeys.permissions.HasScopes",
+        "metachat.api.session.OperatorRolePermission",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["apikeys.throttles.ApiKeyRateThrottle"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -336,6 +344,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the installed drf-spectacular-sidecar: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
     # Choice sets that share a field name get their own names in the schema.
@@ -364,5 +376,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
                              "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # bm25s logs every index build at DEBUG whatever the root's level says.
+        "bm25s": {"level": "DEBUG" if LOG_LEVEL.upper() == "DEBUG" else "WARNING"},
+        # kombu warns on every connection of the embedded file-system broker that its URL
+        # names no host; that is how that transport is configured, not a fault.
+        "kombu.connection": {"level": "ERROR"},
+    },
 }
