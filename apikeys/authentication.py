@@ -18,27 +18,9 @@ from apikeys.publishable import refuse_secret_key_in_browser
 from apikeys.selectors import unscoped_api_key_by_identifier
 from apikeys.services import api_key_mark_used
 from apikeys.tenancy import check_tenant
+from apikeys.users import ApiKeyUser
 
 logger = logging.getLogger(__name__)
-
-
-class ApiKeyUser:
-    """`request.user` for a request made with an API key: authenticated, not a person."""
-
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    is_staff = False
-    is_superuser = False
-    pk = None
-    id = None
-
-    def __init__(self, api_key: ApiKey):
-        self.api_key = api_key
-        self.workspace = api_key.workspace
-
-    def __str__(self) -> str:
-        return f"API key {self.api_key.public_id}"
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -25,6 +25,7 @@ from apikeys.models import ApiKey
 from apikeys.origins import origin_allowed
 from apikeys.selectors import unscoped_api_key_by_identifier
 from apikeys.services import api_key_mark_used
+from apikeys.users import ApiKeyUser
 
 logger = logging.getLogger(__name__)
 
@@ -63,20 +64,8 @@ def cors_request_enabled(sender, request: HttpRequest, **kwargs) -> bool:
     return origin_allowed(request.headers.get("Origin"), api_key.allowed_origins)
 
 
-class PublishableKeyUser:
+class PublishableKeyUser(ApiKeyUser):
     """`request.user` for a widget request: a visitor of a web page, not a person we know."""
-
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    is_staff = False
-    is_superuser = False
-    pk = None
-    id = None
-
-    def __init__(self, api_key: ApiKey):
-        self.api_key = api_key
-        self.workspace = api_key.workspace
 
     def __str__(self) -> str:
         return f"publishable key {self.api_key.public_id}"

@@ -4,11 +4,10 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from integrations import services
-from integrations.delivery.recover_action import recover_failed_deliveries
+from integrations.delivery.admin_tools import deliveries_table, recover_failed_deliveries
 from integrations.models import Attempt, Delivery, Recovery, Webhook
 from integrations.webhooks.signing import secret_generate
 from integrations.zapier.models import HookSubscription
@@ -96,25 +95,10 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     def recent_deliveries(self, webhook):
         if webhook.pk is None:
             return "—"
-        deliveries = (
+        return deliveries_table(
             Delivery.objects.filter(workspace_id=webhook.workspace_id, destination_kind="webhook",
                                     destination_id=webhook.pk)
             .select_related("event").prefetch_related("attempts")[:RECENT]
-        )
-        rows = []
-        for delivery in deliveries:
-            attempts = ", ".join(
-                a.summary for a in sorted(delivery.attempts.all(), key=lambda a: a.number)
-            )
-            url = reverse("admin:integrations_delivery_change", args=[delivery.pk])
-            rows.append((url, delivery.event.type, delivery.event.public_id, delivery.status,
-                         attempts or "no attempt yet"))
-        if not rows:
-            return "No deliveries yet."
-        return format_html(
-            "<table><tr><th>Event</th><th>Id</th><th>Status</th><th>Attempts</th></tr>{}</table>",
-            format_html_join("", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
-                                 "<td>{}</td></tr>", rows),
         )
 
     def save_model(self, request, obj, form, change):

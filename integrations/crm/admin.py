@@ -15,7 +15,7 @@ from integrations.crm.providers import provider_class, providers
 from integrations.crm.providers.base import CrmError
 from integrations.crm.selectors import DESTINATION_KIND, crm_deliveries_recent
 from integrations.crm.sources import SourceField
-from integrations.delivery.recover_action import recover_failed_deliveries
+from integrations.delivery.admin_tools import recover_failed_deliveries
 from metachat.events.catalogue import EventType
 from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
 

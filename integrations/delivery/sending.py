@@ -24,6 +24,7 @@ from integrations.delivery import destinations, retry
 from integrations.delivery.destinations import AttemptResult, DestinationKind
 from integrations.delivery.operational import delivery_exhausted_publish
 from integrations.delivery.queue import destination_key, wake_destinations
+from integrations.delivery.rows import rows_update
 from integrations.models import RESPONSE_BODY_LIMIT, Attempt, Delivery
 from metachat.events.wakeups import wakeup_take
 
@@ -233,11 +234,10 @@ def _record(claim: Claim, results: list[AttemptResult], *, retry_on_failure, rec
                     failed, last_error = True, error
             deliveries.append(delivery)
             attempts.append(attempt)
-        Attempt.objects.bulk_update(
-            attempts, ["outcome", "duration_ms", "response_status", "response_body", "error"])
-        Delivery.objects.bulk_update(
-            deliveries, ["status", "delivered_at", "next_attempt_at", "claimed_until",
-                         "claim_token", "last_error"])
+        rows_update(Attempt, attempts,
+                    ["outcome", "duration_ms", "response_status", "response_body", "error"])
+        rows_update(Delivery, deliveries, ["status", "delivered_at", "next_attempt_at",
+                                           "claimed_until", "claim_token", "last_error"])
         for delivery in deliveries:
             if delivery.status == Delivery.Status.FAILED:  # gave up for good
                 delivery_exhausted_publish(delivery=delivery)

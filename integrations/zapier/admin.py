@@ -1,11 +1,10 @@
 """Zapier hook subscriptions in the admin: read-only, with their deliveries; unsubscribe,
 enable, re-send failures."""
 from django.contrib import admin, messages
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from integrations.admin import STATUS_COLOURS
-from integrations.delivery.recover_action import recover_failed_deliveries
+from integrations.delivery.admin_tools import deliveries_table, recover_failed_deliveries
 from integrations.zapier import selectors, services
 from integrations.zapier.models import HookSubscription
 from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
@@ -53,19 +52,7 @@ class HookSubscriptionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Deliveries (newest first, with their attempts)")
     def recent_deliveries(self, subscription):
-        rows = []
-        for delivery in selectors.hook_deliveries(subscription=subscription)[:RECENT]:
-            attempts = ", ".join(a.summary for a in delivery.attempts.all())
-            url = reverse("admin:integrations_delivery_change", args=[delivery.pk])
-            rows.append((url, delivery.event.type, delivery.event.public_id, delivery.status,
-                         attempts or "no attempt yet"))
-        if not rows:
-            return "No deliveries yet."
-        return format_html(
-            "<table><tr><th>Event</th><th>Id</th><th>Status</th><th>Attempts</th></tr>{}</table>",
-            format_html_join("", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
-                                 "<td>{}</td></tr>", rows),
-        )
+        return deliveries_table(selectors.hook_deliveries(subscription=subscription)[:RECENT])
 
     def _editable(self, request, queryset):
         return [s for s in queryset if self._may_edit(request, s)]

@@ -3,6 +3,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -58,8 +59,21 @@ def _code_for(exc: exceptions.APIException) -> str:
     return exc.default_code
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is briefly unavailable (its database is not answering); retry."
+    default_code = "service_unavailable"
+    wait = 5  # seconds, sent as Retry-After
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is down or restarting: the client should retry, and nothing was
+        # written (the request's transaction never committed).
+        logger.warning("database unavailable in %s: %s",
+                       context.get("view").__class__.__name__, type(exc).__name__)
+        exc = DatabaseUnavailable()
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

@@ -2,6 +2,7 @@
 logged operation, from the API and from the admin."""
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from integrations.delivery.dispatch import event_dispatch
@@ -16,12 +17,13 @@ def _failed_deliveries(workspace, webhook, ages_in_hours):
     """Deliveries to `webhook` that gave up, created that many hours ago."""
     made = []
     for hours in ages_in_hours:
-        event = event_publish(workspace=workspace, type=EventType.USER_STARTED,
-                              data={"userId": f"u{hours}"})
-        [delivery] = event_dispatch(event=event)
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status="failed", next_attempt_at=None, attempt_count=8, last_error="HTTP 500",
-            created_at=timezone.now() - timedelta(hours=hours))
+        with transaction.atomic():  # a running worker sees them only as failed
+            event = event_publish(workspace=workspace, type=EventType.USER_STARTED,
+                                  data={"userId": f"u{hours}"})
+            [delivery] = event_dispatch(event=event)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status="failed", next_attempt_at=None, attempt_count=8, last_error="HTTP 500",
+                created_at=timezone.now() - timedelta(hours=hours))
         made.append(delivery)
     return made
 

@@ -116,3 +116,17 @@ def test_schema_and_docs_are_served(client):
     assert schema.json()["openapi"].startswith("3.")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_a_database_outage_is_a_503_in_the_envelope_not_a_500(api_client, db):
+    from django.db import OperationalError, connection
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with connection.execute_wrapper(refuse):
+        response = api_client.get("/v1/conversations")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert response["Retry-After"] == "5"

@@ -1,4 +1,6 @@
-"""A worker killed (SIGKILL) in the middle of a delivery delays it; another worker delivers it."""
+"""Faults with real worker processes: a worker killed (SIGKILL) mid-delivery, two workers
+sharing the load, the broker (a Redis of the test's own) stopped and started mid-burst."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -152,3 +154,65 @@ def test_two_deliveries_workers_share_the_load_and_never_send_an_attempt_twice(
         assert sorted(r.headers["webhook-id"] for r in receiver.requests) == expected
     assert Attempt.objects.count() == 180
     assert set(Attempt.objects.values_list("number", "outcome")) == {(1, "succeeded")}
+
+
+def test_every_event_is_delivered_through_a_broker_restart(
+    transactional_db, workspace, make_receiver, own_redis, tmp_path
+):
+    receiver = make_receiver()
+    WebhookFactory(workspace=workspace, url=receiver.url)
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": own_redis.url,
+        "METACHAT_VAR_DIR": str(tmp_path), "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
+        "WEBHOOK_ALLOW_LOOPBACK": "true", "LOG_LEVEL": "WARNING",
+        "WAKEUP_LOST_AFTER": "2",  # wake-ups lost with the broker are sent again soon
+    }
+    side = Celery("side")
+    side.shared_connection = lambda: Connection(own_redis.url)
+    stop_beat = threading.Event()
+
+    def beat():  # celery beat's sweeper, through the test's own broker (down for a while)
+        while not stop_beat.wait(0.5):
+            try:
+                with side.shared_connection() as conn:
+                    conn.ensure_connection(max_retries=1)
+                    side.send_task("integrations.tasks.sweep_deliveries", expires=2,
+                                   connection=conn)
+            except Exception:  # noqa: S112 - the broker is down: the next sweep goes
+                continue
+
+    def publish(n0):
+        return [event_publish(workspace=workspace, type=EventType.USER_STARTED,
+                              data={"userId": f"u{n}"}) for n in range(n0, n0 + 10)]
+
+    beat_thread = threading.Thread(target=beat, daemon=True)
+    workers = [_start_worker(env, tmp_path, "worker")]
+    beat_thread.start()
+    try:
+        events = publish(0)
+        wait_until(lambda: receiver.requests, timeout=30)  # the burst is under way
+
+        own_redis.stop()  # the broker goes, with every wake-up it held
+        events += publish(10)  # and the product keeps taking events meanwhile
+        own_redis.start()
+        # Celery's worker may exit on the lost connection (kombu's Redis transport fails while
+        # restoring unacknowledged messages); a supervisor (compose's restart policy) starts
+        # it again, as here.
+        with contextlib.suppress(AssertionError):
+            wait_until(lambda: workers[0].poll() is not None, timeout=3)
+        if workers[0].poll() is not None:
+            workers.append(_start_worker(env, tmp_path, "restarted"))
+
+        wait_until(lambda: Delivery.objects.filter(status="succeeded").count() == 20,
+                   timeout=60)
+    finally:
+        stop_beat.set()
+        beat_thread.join(5)
+        for worker in workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(10)
+    # at least once, and any duplicate carries the same webhook-id
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {e.public_id for e in events}
+    assert Attempt.objects.filter(outcome="succeeded").count() == 20

@@ -1,11 +1,14 @@
-"""The admin action every destination's page shares: re-send its failures since a time."""
+"""What every destination's admin page shares: its delivery log table, and the action that
+re-sends its failures since a time."""
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from integrations.delivery.services import destination_recover
 
@@ -48,3 +51,22 @@ def recover_failed_deliveries(modeladmin, request, queryset):
         "title": "Re-send failed deliveries",
     })
 
+
+
+def deliveries_table(deliveries):
+    """The admin's delivery log: event, id, status and each attempt in one line, newest first."""
+    rows = []
+    for delivery in deliveries:
+        attempts = ", ".join(
+            a.summary for a in sorted(delivery.attempts.all(), key=lambda a: a.number)
+        )
+        url = reverse("admin:integrations_delivery_change", args=[delivery.pk])
+        rows.append((url, delivery.event.type, delivery.event.public_id, delivery.status,
+                     attempts or "no attempt yet"))
+    if not rows:
+        return "No deliveries yet."
+    return format_html(
+        "<table><tr><th>Event</th><th>Id</th><th>Status</th><th>Attempts</th></tr>{}</table>",
+        format_html_join("", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
+                             "<td>{}</td></tr>", rows),
+    )
