@@ -151,6 +151,13 @@ class ConversationSerializer(serializers.ModelSerializer):
         help_text="Seconds from start to end, once ended.",
     )
     message_count = serializers.IntegerField()
+    # "" until the conversation escalates or ends: declared so the schema's enum says so.
+    escalation_reason = serializers.ChoiceField(
+        choices=Conversation.EscalationReason.choices, allow_blank=True, read_only=True,
+    )
+    end_reason = serializers.ChoiceField(
+        choices=Conversation.EndReason.choices, allow_blank=True, read_only=True,
+    )
 
     class Meta:
         model = Conversation

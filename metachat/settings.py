@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "metachat.events.schema.add_event_payloads",
+        # Last: the envelope and error responses around what the hooks above produced.
+        "metachat.api.schema.add_envelope_and_errors",
     ],
 }
 
