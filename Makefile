@@ -18,23 +18,21 @@ $(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## run: set up .venv and the embedded database, then start web, worker and beat (Ctrl-C stops all)
+## run: set up .venv and the embedded database, then start web, worker and beat (Ctrl-C stops all);
+## a summary (URLs, admin password, demo key, curl lines) is printed once the server answers
 run: DEBUG ?= true
 run: export DEBUG := $(DEBUG)
+run: LOG_LEVEL ?= WARNING
+run: export LOG_LEVEL := $(LOG_LEVEL)
 run: $(VENV)/.run-deps
-	$(BIN)/python manage.py migrate --noinput
-	@WS=$$($(BIN)/python manage.py setup_demo) && \
-	$(BIN)/python manage.py load_demo_knowledge_base $$WS && \
+	@echo "Preparing the database and the demo workspace…"
+	@$(BIN)/python manage.py migrate --noinput -v 0
+	@WS=$$($(BIN)/python manage.py setup_demo --quiet) && \
+	$(BIN)/python manage.py load_demo_knowledge_base $$WS -v 0 && \
 	KEY=$$($(BIN)/python manage.py create_api_key $$WS --name "Demo key" --scopes all --replace) && \
-	echo "Demo API key:    $$KEY  (all scopes; a new one each run)" && \
-	echo "Try:             curl -H 'Authorization: Bearer $$KEY' http://127.0.0.1:$(PORT)/v1/me" && \
-	echo "Chat:            curl -H 'Authorization: Bearer $$KEY' -H 'Content-Type: application/json' -d '{\"message\": \"How long is shipping?\"}' http://127.0.0.1:$(PORT)/v1/chat" && \
 	WKEY=$$($(BIN)/python manage.py create_api_key $$WS --name "Demo widget" --publishable --origins http://127.0.0.1:$(PORT),http://localhost:$(PORT) --replace) && \
-	echo "Chat widget:     http://127.0.0.1:$(PORT)/widget/demo?key=$$WKEY  (a page embedding it)" && \
-	echo "Admin:           http://127.0.0.1:$(PORT)/admin/" && \
-	echo "API docs:        http://127.0.0.1:$(PORT)/v1/docs/" && \
-	echo "Health:          http://127.0.0.1:$(PORT)/healthz"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile --port $(PORT)
+	{ $(BIN)/python manage.py run_banner --port $(PORT) --workspace $$WS --key $$KEY --widget-key $$WKEY --parent-pid $$$$ & } && \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 ## test: set up .venv with the test tools and run the whole suite, then the Zapier app's
 ## tests (against a server started from .venv) when Node.js is installed

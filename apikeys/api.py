@@ -29,6 +29,8 @@ def _as_api_error(error: DjangoValidationError) -> ValidationError:
 class MeView(APIView):
     """Who am I: the key's workspace, name and scopes (also a connection test)."""
 
+    # About the calling key itself: an operator's admin session is refused here.
+    session_allowed = False
     required_scopes = AUTHENTICATED
 
     @extend_schema(responses=MeSerializer, summary="The calling key and its workspace")
@@ -39,6 +41,8 @@ class MeView(APIView):
 class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
     queryset = ApiKey.objects.select_related("replaced_by")
     serializer_class = ApiKeySerializer
+    # About the calling key itself: an operator's admin session is refused here.
+    session_allowed = False
     required_scopes = "keys:write"
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyWithSecretSerializer})

@@ -17,7 +17,8 @@ class ApiKeySerializer(serializers.ModelSerializer):
         read_only=True, help_text="The start of the key, to recognise it."
     )
     status = serializers.ChoiceField(choices=ApiKey.Status.choices, read_only=True)
-    replaced_by = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    replaced_by = serializers.SlugRelatedField(slug_field="public_id", read_only=True,
+                                               allow_null=True)
     kind = serializers.ChoiceField(choices=ApiKey.Kind.choices, read_only=True)
     allowed_origins = serializers.ListField(child=serializers.CharField(), read_only=True)
     publishable_key = serializers.SerializerMethodField(
@@ -133,4 +134,4 @@ class MeSerializer(serializers.Serializer):
     key_id = serializers.CharField(source="public_id")
     key_name = serializers.CharField(source="name")
     scopes = serializers.ListField(child=serializers.CharField())
-    expires_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -67,14 +67,6 @@ def _blank_to_none(value):
     return value or None
 
 
-def _conversation_or_404(workspace, conversation_id: str) -> Conversation:
-    conversation = conversation_for_workspace(workspace=workspace,
-                                              conversation_id=conversation_id)
-    if conversation is None:
-        raise NotFound(f"No conversation with id {conversation_id!r}.")
-    return conversation
-
-
 class ChatView(APIView):
     """Send the user's message; the chatbot answers in the same response."""
 
@@ -83,7 +75,9 @@ class ChatView(APIView):
     @extend_schema(
         request=ChatRequestSerializer, responses={200: ChatReplySerializer},
         summary="Send a message to the chatbot",
-        description="Without conversationId a new conversation starts. Below the workspace's "
+        description="Without conversationId a new conversation starts; with an id the "
+        "workspace has not seen (1–64 of `A-Z a-z 0-9 _ . : @ + -`), a new conversation "
+        "starts with that id, so a client may keep its own ids. Below the workspace's "
         "confidence threshold, or when the user asks for a person, the chatbot hands over "
         "(`escalated: true`) and says a person will follow up.",
     )
@@ -92,13 +86,20 @@ class ChatView(APIView):
         body = ChatRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        conversation = None
+        conversation, new_id = None, None
         if data.get("conversation_id"):
-            conversation = _conversation_or_404(workspace, data["conversation_id"])
+            # An id this workspace has not seen starts a conversation with that id; another
+            # workspace's conversation of the same id is never looked at.
+            conversation = conversation_for_workspace(
+                workspace=workspace, conversation_id=data["conversation_id"],
+            )
+            if conversation is None:
+                new_id = data["conversation_id"]
         try:
             reply = chat_send(
                 workspace=workspace, text=data["message"], conversation=conversation,
                 user_id=_blank_to_none(data.get("user_id")), user_info=data.get("user"),
+                conversation_id=new_id,
             )
         except ConversationsError as error:
             raise api_error(error)

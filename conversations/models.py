@@ -142,7 +142,12 @@ class Conversation(models.Model):
         LOW_CONFIDENCE = "low_confidence", "The chatbot was not confident"
         USER_REQUESTED = "user_requested", "The user asked for a person"
 
-    public_id = PublicIdField("conv")
+    # Unique per workspace, not across them: a client may name its conversations itself
+    # (`conversationId` on POST /v1/chat), and two workspaces may pick the same name.
+    public_id = PublicIdField(
+        "conv", unique=False, max_length=64,
+        help_text="Public id, used in the API: conv_… , or the id the client chose.",
+    )
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="conversations",
         help_text="The workspace the conversation belongs to.",
@@ -170,6 +175,10 @@ class Conversation(models.Model):
             models.Index(fields=["workspace", "started_at"], name="conversation_ws_started"),
             models.Index(fields=["workspace", "status", "last_activity_at"],
                          name="conversation_ws_status_active"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "public_id"],
+                                    name="conversation_unique_public_id"),
         ]
 
     def __str__(self) -> str:

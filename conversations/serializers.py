@@ -53,7 +53,8 @@ class ChatRequestSerializer(serializers.Serializer):
     )
     conversation_id = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=64,
-        help_text="Continue this conversation; leave out to start a new one.",
+        help_text="Continue this conversation; an id the workspace has not seen starts one "
+        "with that id (1–64 of A-Z a-z 0-9 _ . : @ + -); leave out for a new conv_… .",
     )
     user_id = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=64,
@@ -150,6 +151,13 @@ class ConversationSerializer(serializers.ModelSerializer):
         help_text="Seconds from start to end, once ended.",
     )
     message_count = serializers.IntegerField()
+    # "" until the conversation escalates or ends: declared so the schema's enum says so.
+    escalation_reason = serializers.ChoiceField(
+        choices=Conversation.EscalationReason.choices, allow_blank=True, read_only=True,
+    )
+    end_reason = serializers.ChoiceField(
+        choices=Conversation.EndReason.choices, allow_blank=True, read_only=True,
+    )
 
     class Meta:
         model = Conversation

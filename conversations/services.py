@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_MAX_CHARS = 4000
 USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,63}$")
+# A conversation id a client chooses itself: the same alphabet as user ids, up to 64.
+CONVERSATION_ID_PATTERN = USER_ID_PATTERN
 
 HANDOFF_LOW_CONFIDENCE = (
     "I'm not sure I can answer that correctly, so I've passed your question to our team. "
@@ -326,13 +328,28 @@ def session_start(*, workspace: Workspace, user_id: str | None = None,
 
 
 # --- conversations -------------------------------------------------------------------------
+def conversation_id_check(conversation_id: str) -> str:
+    """A client's own conversation id, or InvalidMessage saying what is allowed."""
+    if not CONVERSATION_ID_PATTERN.match(conversation_id):
+        raise InvalidMessage(
+            "conversationId must be 1–64 letters, digits or _ . : @ + - (starting with a "
+            "letter or digit).", field="conversation_id",
+        )
+    return conversation_id
+
+
 @transaction.atomic
 def conversation_start(*, workspace: Workspace, end_user: EndUser,
-                       channel: str = Conversation.Channel.API) -> Conversation:
+                       channel: str = Conversation.Channel.API,
+                       conversation_id: str | None = None) -> Conversation:
+    """A new conversation: `conv_…`, or the id the client chose (unique in the workspace)."""
     now = timezone.now()
+    chosen = {}
+    if conversation_id is not None:
+        chosen["public_id"] = conversation_id_check(conversation_id)
     conversation = Conversation.objects.create(
         workspace=workspace, end_user=end_user, channel=channel,
-        started_at=now, last_activity_at=now,
+        started_at=now, last_activity_at=now, **chosen,
     )
     events.publish(
         workspace=workspace, type=EventType.CONVERSATION_CREATED,
@@ -452,18 +469,44 @@ def message_post(*, conversation: Conversation, text: str,
 
 def chat_send(*, workspace: Workspace, text: str, conversation: Conversation | None = None,
               user_id: str | None = None, user_info: dict | None = None,
-              channel: str = Conversation.Channel.API) -> ChatReply:
-    """`POST /v1/chat`: post to `conversation`, or start one for the user and post to it."""
+              channel: str = Conversation.Channel.API,
+              conversation_id: str | None = None) -> ChatReply:
+    """`POST /v1/chat`: post to `conversation`, or start one for the user and post to it.
+
+    `conversation_id` names the conversation to start (a client keeping its own ids); when
+    another request started it meanwhile, the message joins that one.
+    """
     text = message_clean(text)
+    if conversation is None and conversation_id is not None:
+        conversation_id_check(conversation_id)
     if conversation is not None and user_id and conversation.end_user.user_id != user_id:
         raise InvalidUser("The conversation belongs to another user.", field="user_id")
     answer = answer_question(workspace=workspace, text=text, conversation=conversation)
+    if conversation is None and conversation_id is not None:
+        try:
+            return _chat_send(workspace=workspace, text=text, answer=answer, user_id=user_id,
+                              user_info=user_info, channel=channel,
+                              conversation_id=conversation_id)
+        except IntegrityError:  # the same new id in two requests at once: join that one
+            conversation = Conversation.objects.select_related("end_user", "workspace").get(
+                workspace=workspace, public_id=conversation_id,
+            )
+            if user_id and conversation.end_user.user_id != user_id:
+                raise InvalidUser("The conversation belongs to another user.",
+                                  field="user_id") from None
+    return _chat_send(workspace=workspace, text=text, answer=answer, user_id=user_id,
+                      user_info=user_info, channel=channel, conversation=conversation)
+
+
+def _chat_send(*, workspace: Workspace, text: str, answer: Answer, user_id: str | None,
+               user_info: dict | None, channel: str, conversation: Conversation | None = None,
+               conversation_id: str | None = None) -> ChatReply:
     with transaction.atomic():
         if conversation is None:
             end_user = end_user_identify(workspace=workspace, user_id=user_id,
                                          user_info=user_info)
             conversation = conversation_start(workspace=workspace, end_user=end_user,
-                                              channel=channel)
+                                              channel=channel, conversation_id=conversation_id)
         elif user_info:
             end_user_identify(workspace=workspace, user_id=conversation.end_user.user_id,
                               user_info=user_info)

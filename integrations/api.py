@@ -30,7 +30,7 @@ class WebhookSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=200)
     url = serializers.CharField(max_length=2000, help_text="https:// URL receiving POSTs.")
     events = serializers.ListField(
-        child=serializers.CharField(max_length=64), allow_empty=False,
+        child=serializers.CharField(max_length=64), allow_empty=False, min_length=1,
         help_text='Event names, or ["*"] for all.',
     )
     filters = FilterConditionSerializer(many=True, required=False)

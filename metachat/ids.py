@@ -27,6 +27,13 @@ class PublicIdField(models.CharField):
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
-        for key in ("max_length", "unique", "editable", "default", "help_text"):
-            kwargs.pop(key, None)
+        kwargs.pop("default", None)
+        # Only what differs from the defaults set in __init__ is written into migrations.
+        defaults = {"max_length": 40, "unique": True, "editable": False,
+                    "help_text": f"Public id, used in the API ({self.prefix}_…)."}
+        for key, value in defaults.items():
+            if kwargs.get(key, False if key == "unique" else None) == value:
+                kwargs.pop(key, None)
+            elif key == "unique" and key not in kwargs:
+                kwargs["unique"] = False
         return name, path, [self.prefix], kwargs

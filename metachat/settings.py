@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "metachat.workspaces",
     "metachat.events",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "metachat.api.slashes.OptionalTrailingSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -289,10 +291,16 @@ REST_FRAMEWORK = {
         "metachat.api.parsers.FormParser",
         "metachat.api.parsers.MultiPartParser",
     ],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
+    # A key first (its 401 challenge stays the answer to no credentials); then an operator's
+    # admin session, for the browsable API (metachat/api/session.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apikeys.authentication.ApiKeyAuthentication",
+        "metachat.api.session.OperatorSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": [
         "metachat.api.permissions.HasWorkspace",
         "apikeys.permissions.HasScopes",
+        "metachat.api.session.OperatorRolePermission",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["apikeys.throttles.ApiKeyRateThrottle"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -337,6 +345,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the installed drf-spectacular-sidecar: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
     # Choice sets that share a field name get their own names in the schema.
@@ -351,6 +363,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "metachat.events.schema.add_event_payloads",
+        # Last: the envelope and error responses around what the hooks above produced.
+        "metachat.api.schema.add_envelope_and_errors",
     ],
 }
 
@@ -365,5 +379,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
                              "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # bm25s logs every index build at DEBUG whatever the root's level says.
+        "bm25s": {"level": "DEBUG" if LOG_LEVEL.upper() == "DEBUG" else "WARNING"},
+        # kombu warns on every connection of the embedded file-system broker that its URL
+        # names no host; that is how that transport is configured, not a fault.
+        "kombu.connection": {"level": "ERROR"},
+    },
 }

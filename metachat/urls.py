@@ -1,20 +1,25 @@
 """URLs: the admin, /healthz, /metrics, and the REST API under /v1/."""
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from conversations.widget_api import widget_demo, widget_script
 from integrations.metrics import metrics
+from metachat.api.root import ApiRootView
 from metachat.api.viewsets import NotFoundView
 from metachat.health import healthz
 
 admin.site.site_header = "Meta Chat"
 admin.site.site_title = "Meta Chat admin"
 admin.site.index_title = "Workspaces and integrations"
+# "View site" opens the API docs: the product has no public site of its own.
+admin.site.site_url = "/v1/docs/"
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("integrations.urls")),
     path("", include("apikeys.urls")),
     path("", include("conversations.urls")),

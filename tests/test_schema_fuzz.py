@@ -1,4 +1,5 @@
-"""A bounded schemathesis run over /v1/schema/: every operation, generated inputs, no 5xx.
+"""A bounded schemathesis run over /v1/schema/: every operation, generated inputs, no 5xx,
+and every response (the envelope, errors included) as the schema describes it.
 
 Runs in-process through Django's test client (inside the test's transaction) with a key of
 every scope. No name resolves to
@@ -10,9 +11,12 @@ import socket
 from urllib.parse import urlencode
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core import NotSet
+from schemathesis.core.transport import Response
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.factories import ApiKeyFactory, WorkspaceFactory
 
@@ -55,6 +59,24 @@ def _send(client, case, secret):
                           content_type="application/json", **headers)
 
 
+def _as_schemathesis_response(case, response) -> Response:
+    request = requests.Request(case.method, f"http://testserver{case.formatted_path}").prepare()
+    return Response(status_code=response.status_code,
+                    headers={name: [value] for name, value in response.headers.items()},
+                    content=response.content, request=request, elapsed=0.0, verify=True)
+
+
+def _breaks_the_schema(case, response) -> str | None:
+    try:
+        case.validate_response(_as_schemathesis_response(case, response),
+                               checks=[response_schema_conformance])
+    except BaseException as failure:  # noqa: BLE001 (schemathesis raises an ExceptionGroup)
+        if isinstance(failure, KeyboardInterrupt):
+            raise
+        return str(failure)[:800]
+    return None
+
+
 def test_no_operation_answers_a_server_error(api_schema, client, offline_dns, connections_seen):
     schema, secret = api_schema
     failures = []
@@ -68,8 +90,14 @@ def test_no_operation_answers_a_server_error(api_schema, client, offline_dns, co
         @given(case=operation.as_strategy())
         def check(case):
             response = _send(client, case, secret)
-            if response is not None and response.status_code >= 500:
+            if response is None:
+                return
+            if response.status_code >= 500:
                 failures.append(f"{case.method} {case.formatted_path}: {response.status_code}")
+            broken = _breaks_the_schema(case, response)
+            if broken:
+                failures.append(f"{case.method} {case.formatted_path} "
+                                f"{response.status_code}: {broken}")
 
         check()
 

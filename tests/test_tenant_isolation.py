@@ -92,7 +92,6 @@ CASES = [
         requests=[
             ("get", "/v1/conversations/{id}", {}),
             ("post", "/v1/conversations/{id}/end", {}),
-            ("post", "/v1/chat", {"message": "Hello?", "conversationId": "{id}"}),
         ],
         unchanged=_conversation_untouched,
     ),
@@ -241,6 +240,39 @@ TENANT_ID_ENDPOINTS = [
     ("get", "/v1/reports/daily"),
     ("get", "/v1/reports/daily.csv"),
 ]
+
+
+def test_another_workspaces_conversation_id_starts_ones_own_and_never_reaches_theirs(
+        api_client, make_api_client, workspace, other_workspace):
+    theirs = ConversationFactory(workspace=other_workspace)
+    their_messages = theirs.messages.count()
+
+    mine = api_client.post("/v1/chat", {"message": "Hello?", "conversationId": theirs.public_id},
+                           format="json")
+
+    assert mine.status_code == 200
+    assert mine.json()["data"]["conversationId"] == theirs.public_id
+    own = Conversation.objects.get(workspace=workspace, public_id=theirs.public_id)
+    assert own.pk != theirs.pk and own.messages.count() == 2
+    assert _conversation_untouched(theirs) and theirs.messages.count() == their_messages
+    read = api_client.get(f"/v1/conversations/{theirs.public_id}").json()["data"]
+    assert len(read["messages"]) == 2 and read["messages"][0]["text"] == "Hello?"
+
+
+def test_the_same_client_id_in_two_workspaces_is_two_conversations(make_api_client, workspace,
+                                                                   other_workspace):
+    alice, bob = make_api_client(workspace), make_api_client(other_workspace)
+
+    alice.post("/v1/chat", {"message": "From A", "conversationId": "order-1042"}, format="json")
+    bob.post("/v1/chat", {"message": "From B", "conversationId": "order-1042"}, format="json")
+
+    conversations = Conversation.objects.filter(public_id="order-1042")
+    assert {c.workspace_id for c in conversations} == {workspace.pk, other_workspace.pk}
+    for client, text, other in ((alice, "From A", "From B"), (bob, "From B", "From A")):
+        body = client.get("/v1/conversations/order-1042").content.decode()
+        assert text in body and other not in body
+        listed = client.get("/v1/conversations").json()["data"]
+        assert [item["id"] for item in listed] == ["order-1042"]
 
 
 @pytest.mark.parametrize(

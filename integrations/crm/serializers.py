@@ -55,7 +55,7 @@ class ConnectSerializer(serializers.Serializer):
     target_object = serializers.CharField(max_length=80, required=False, allow_blank=True)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices), required=False,
-        allow_empty=False,
+        allow_empty=False, min_length=1,  # min_length: minItems in the schema
     )
     field_mappings = MappingInputSerializer(many=True, required=False)
 
@@ -73,7 +73,7 @@ class UpdateSerializer(serializers.Serializer):
     target_object = serializers.CharField(max_length=80, required=False)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices), required=False,
-        allow_empty=False,
+        allow_empty=False, min_length=1,  # min_length: minItems in the schema
     )
 
 

@@ -56,6 +56,8 @@ class HookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceSco
 
     queryset = HookSubscription.objects.all()
     serializer_class = HookSubscriptionSerializer
+    # About the calling key itself: an operator's admin session is refused here.
+    session_allowed = False
     required_scopes = {
         "list": "webhooks:read", "retrieve": "webhooks:read",
         "create": "webhooks:write", "destroy": "webhooks:write",

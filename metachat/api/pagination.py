@@ -44,6 +44,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
                 "data": schema,
                 "pagination": {
                     "type": "object",
+                    "required": ["limit", "offset", "total"],
                     "properties": {
                         "limit": {"type": "integer", "example": 10},
                         "offset": {"type": "integer", "example": 0},
@@ -58,6 +59,10 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         for parameter in parameters:
             if parameter["name"] == self.limit_query_param:
                 parameter["description"] = (
-                    f"Items per page, 1–{self.max_limit} (default {self.default_limit})."
+                    f"Items per page, 1–{self.max_limit} (default {self.default_limit}; "
+                    "more is read as the maximum)."
                 )
+                parameter["schema"] = {**parameter.get("schema", {}), "minimum": 1}
+            if parameter["name"] == self.offset_query_param:
+                parameter["schema"] = {**parameter.get("schema", {}), "minimum": 0}
         return parameters

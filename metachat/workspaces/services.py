@@ -1,4 +1,6 @@
-"""Writes to workspaces and memberships."""
+"""Writes to workspaces, memberships and the operators who are members."""
+import secrets
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -14,6 +16,22 @@ def workspace_create(*, name: str, timezone: str = "UTC", owner=None) -> Workspa
     if owner is not None:
         membership_set(workspace=workspace, user=owner, role=Membership.Role.OWNER)
     return workspace
+
+
+def operator_get_or_create(*, username: str) -> tuple[object, str | None]:
+    """The user named `username`, or a new staff user of that name with a generated
+    password; returns the user and the password when it was made (the only time it is
+    known), else None."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user, None
+    user = User(username=username, is_staff=True)
+    user.full_clean(exclude=["password"])
+    password = secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.save()
+    return user, password
 
 
 def membership_set(*, workspace: Workspace, user, role: str) -> Membership:

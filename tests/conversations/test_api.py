@@ -84,12 +84,34 @@ def test_bad_chat_requests_are_400_and_change_nothing(api_client, shop, body, fi
     assert not Conversation.objects.exists() and not Event.objects.exists()
 
 
-def test_an_unknown_conversation_is_404(api_client, shop):
-    response = api_client.post("/v1/chat", {"message": "Hi", "conversationId": "conv_nope"},
+def test_a_conversation_id_the_workspace_has_not_seen_starts_that_conversation(api_client,
+                                                                              shop):
+    first = api_client.post("/v1/chat", {"message": "How long is shipping?",
+                                         "conversationId": "conv_xyz789"}, format="json")
+    second = api_client.post("/v1/chat", {"message": "What is your return policy?",
+                                          "conversationId": "conv_xyz789"}, format="json")
+
+    assert first.status_code == 200 and second.status_code == 200
+    assert first.json()["data"]["conversationId"] == "conv_xyz789"
+    assert second.json()["data"]["conversationId"] == "conv_xyz789"
+    conversation = Conversation.objects.get(workspace=shop, public_id="conv_xyz789")
+    assert conversation.messages.count() == 4
+    created = Event.objects.filter(type="conversation.created")
+    assert [event.payload["data"]["conversationId"] for event in created] == ["conv_xyz789"]
+    assert api_client.get("/v1/conversations/conv_xyz789").json()["data"]["id"] == "conv_xyz789"
+
+
+@pytest.mark.parametrize("conversation_id", [
+    "-starts-with-a-dash", "has space", "conv/slash", "x" * 65, "conv_\u00e9t\u00e9", "a\x00b",
+])
+def test_a_conversation_id_of_the_wrong_form_is_refused(api_client, shop, conversation_id):
+    response = api_client.post("/v1/chat", {"message": "Hi", "conversationId": conversation_id},
                                format="json")
 
-    assert response.status_code == 404 and error_of(response)["code"] == "not_found"
-    assert not Message.objects.exists()
+    assert response.status_code == 400
+    assert "conversationId" in error_of(response)["fields"]
+    assert not Conversation.objects.exists() and not Message.objects.exists()
+    assert not Event.objects.exists()
 
 
 def test_an_ended_conversation_is_409(api_client, shop):

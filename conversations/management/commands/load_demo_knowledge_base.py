@@ -16,6 +16,8 @@ class Command(BaseCommand):
         if workspace is None:
             raise CommandError(f"No workspace with id {workspace_id!r}.")
         counts = demo_knowledge_base_load(workspace=workspace)
+        if options["verbosity"] < 1:
+            return
         self.stderr.write(
             "Demo knowledge base: {created} added, {updated} updated, {unchanged} unchanged"
             .format(**counts)

@@ -1,9 +1,9 @@
 """`manage.py create_workspace NAME [--owner USERNAME]`: prints the new public id alone."""
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from metachat.workspaces.services import workspace_create
+from metachat.workspaces.services import operator_get_or_create, workspace_create
 
 
 class Command(BaseCommand):
@@ -11,18 +11,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--owner", help="Username of an existing user to make owner.")
+        parser.add_argument(
+            "--owner", help="Username of the owner; a staff user of that name is created "
+            "(its password printed once on stderr) when there is none.",
+        )
         parser.add_argument("--timezone", default="UTC", help="IANA time zone (default UTC).")
 
     def handle(self, *args, name, owner, timezone, **options):
-        owner_user = None
-        if owner:
-            try:
-                owner_user = get_user_model().objects.get(username=owner)
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"No user named {owner!r}.") from None
+        password = None
         try:
-            workspace = workspace_create(name=name, timezone=timezone, owner=owner_user)
+            with transaction.atomic():
+                owner_user = None
+                if owner:
+                    owner_user, password = operator_get_or_create(username=owner)
+                workspace = workspace_create(name=name, timezone=timezone, owner=owner_user)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
+        if password is not None:
+            self.stderr.write(
+                f"Created operator {owner!r} with password {password} (shown once; change it "
+                f"with `manage.py changepassword {owner}`)."
+            )
         self.stdout.write(workspace.public_id)

@@ -20,7 +20,11 @@ ADMIN_USERNAME = "admin"
 class Command(BaseCommand):
     help = "Create the demo workspace and an admin user if missing; print the workspace id."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true",
+                            help="Print only the workspace id (make run shows the rest).")
+
+    def handle(self, *args, quiet=False, **options):
         password_file = settings.VAR_DIR / "demo_admin_password"
         User = get_user_model()
         admin = User.objects.filter(username=ADMIN_USERNAME).first()
@@ -38,6 +42,9 @@ class Command(BaseCommand):
             workspace = workspace_create(name=DEMO_WORKSPACE_NAME)
         membership_set(workspace=workspace, user=admin, role=Membership.Role.OWNER)
 
+        if quiet:
+            self.stdout.write(workspace.public_id)
+            return
         self.stderr.write(f"Admin user:      {ADMIN_USERNAME}")
         self.stderr.write(
             f"Admin password:  {password}" if password
