@@ -1,7 +1,8 @@
 """PostgreSQL unavailable for a few seconds under load, with real processes: the web server
 (gunicorn, as the Procfile runs it) answers every chat message 200 or 503 in the error
 envelope, never a 500, and every `message.sent` of a 200 reaches the webhook receiver
-through a Celery worker that lives through the restart."""
+through a Celery worker and celery beat (its schedule in the database) that live through
+the restart."""
 import json
 import os
 import signal
@@ -13,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from celery import Celery
 from django.conf import settings
-from kombu import Connection
 
 from tests.helpers import wait_until
 from tests.integrations.test_faults import _start_worker
@@ -53,6 +52,15 @@ def _start_web(env, tmp_path, port):
     )
 
 
+def _start_beat(env, tmp_path):
+    log = open(tmp_path / "beat.log", "w")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [str(BIN / "celery"), "-A", "metachat", "beat", "--loglevel", "warning", "--pidfile="],
+        env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def _stop(process) -> None:
     if process is not None and process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
@@ -78,20 +86,9 @@ def test_a_database_restart_under_load_is_503s_and_every_answered_message_is_del
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {key}"}
 
-    side = Celery("side")
-    side.shared_connection = lambda: Connection(own_redis.url)
     stop = threading.Event()
     outage = threading.Event()
     sent: list[Sent] = []
-
-    def beat():  # celery beat's sweeper, through the test's own broker
-        while not stop.wait(0.5):
-            try:
-                with side.shared_connection() as conn:
-                    side.send_task("integrations.tasks.sweep_deliveries", expires=2,
-                                   connection=conn)
-            except Exception:  # noqa: S112 - a lost sweep is replaced by the next
-                continue
 
     def chat(sender: int):
         session = requests.Session()
@@ -111,12 +108,12 @@ def test_a_database_restart_under_load_is_503s_and_every_answered_message_is_del
                 sent.append(Sent(message, 0, "", repr(error), "", during or outage.is_set()))
             time.sleep(0.02)
 
-    web = worker = None
-    threads = [threading.Thread(target=beat, daemon=True)]
-    threads += [threading.Thread(target=chat, args=(n,), daemon=True) for n in range(3)]
+    web = worker = beat = None
+    threads = [threading.Thread(target=chat, args=(n,), daemon=True) for n in range(3)]
     try:
         web = _start_web(env, tmp_path, port)
         worker = _start_worker(env, tmp_path, "worker")
+        beat = _start_beat(env, tmp_path)  # the sweeper every 2 s finds lost wake-ups
         assert _wait_for_port(port, timeout=30), (tmp_path / "web.log").read_text()[-3000:]
         created = requests.post(f"{base}/v1/webhooks", headers=auth, timeout=15, json={
             "name": "Receiver", "url": receiver.url, "events": ["message.sent"]})
@@ -138,8 +135,9 @@ def test_a_database_restart_under_load_is_503s_and_every_answered_message_is_del
         stop.set()
         for thread in threads:
             thread.join(20)
-        assert worker.poll() is None, "the worker exited: " + (
-            tmp_path / "worker.log").read_text()[-3000:]
+        for name, process in (("worker", worker), ("beat", beat), ("web", web)):
+            assert process.poll() is None, f"{name} exited: " + (
+                tmp_path / f"{name}.log").read_text()[-3000:]
 
         answered = {s.message for s in sent if s.status == 200}
 
@@ -152,8 +150,8 @@ def test_a_database_restart_under_load_is_503s_and_every_answered_message_is_del
         for thread in threads:
             if thread.is_alive():
                 thread.join(20)
-        _stop(web)
-        _stop(worker)
+        for process in (web, worker, beat):
+            _stop(process)
 
     # every answer meanwhile was a 200 or a 503 in the error envelope: no 500, no HTML
     statuses = {s.status for s in sent}
