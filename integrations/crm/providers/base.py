@@ -276,14 +276,13 @@ class CrmProvider:
     max_batch: int = 1
     # Shown in the admin beside the connect form.
     setup_help: str = ""
+    # How this CRM's refusals read (see `crm_error`).
+    errors: ErrorWording = ErrorWording()
 
     def __init__(self, *, credentials: dict, target_object: str = "", session=None):
         self.credentials = credentials or {}
         self.target_object = target_object or self.default_target_object
         self.session = session or CrmSession()
-
-    # How this CRM's refusals read (see `crm_error`).
-    errors: ErrorWording = ErrorWording()
 
     def error_for(self, *, status: int | None, headers=None, body="", code: str = "",
                   message: str = "") -> CrmError:

@@ -123,7 +123,7 @@ class ZendeskProvider(CrmProvider):
         """What zenpy's exception holds: the requests response it failed on."""
         body = clip(getattr(response, "text", ""))
         return self.error_for(
-            status=getattr(response, "status_code", None) or status,
+            status=status or getattr(response, "status_code", None),
             headers=getattr(response, "headers", None), body=body, code=_code(body),
             message=_message(body))
 
