@@ -145,6 +145,23 @@ def published():
 
 
 @pytest.fixture
+def own_postgres():
+    """A PostgreSQL cluster of this test's own on a free port, with an empty `metachat`
+    database (`.stop()` / `.start()` for an outage); removed afterwards."""
+    from tests.services import PostgresServer
+
+    reason = PostgresServer.unavailable_reason()
+    if reason:
+        pytest.skip(f"no PostgreSQL cluster of the test's own: {reason}")
+    server = PostgresServer()
+    try:
+        server.create()
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
 def own_redis():
     """A redis-server of this test's own on a free port (stop it with `.stop()`)."""
     from tests.services import RedisServer

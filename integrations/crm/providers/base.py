@@ -7,7 +7,10 @@ record and push a batch of records. Adding a CRM is adding a module beside this 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 
 import requests
 from django.conf import settings
@@ -157,12 +160,100 @@ def api_host(provider_key: str, default: str) -> str:
     return (settings.CRM_API_HOSTS.get(provider_key) or default).rstrip("/")
 
 
-def retry_after_seconds(value, default: float = 60.0) -> float:
-    """A Retry-After header (seconds) as a number; the default when absent or unreadable."""
+def retry_after_seconds(value, default: float = 60.0, *, now: float | None = None) -> float:
+    """A Retry-After header as seconds from now: its delay-seconds form, or its HTTP-date
+    form (RFC 9110 §10.2.3); the default when absent or unreadable."""
+    if value is None or str(value).strip() == "":
+        return default
     try:
         return max(0.0, float(value))
     except (TypeError, ValueError):
+        pass
+    try:
+        when = parsedate_to_datetime(str(value).strip())
+    except (TypeError, ValueError, IndexError):
         return default
+    if when.tzinfo is None:  # an HTTP date is GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+# Error codes that mean "slow down" whatever status carries them (Salesforce answers a spent
+# daily API allowance with 403 REQUEST_LIMIT_EXCEEDED).
+RATE_LIMIT_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED", "RATE_LIMITS", "TOO_MANY_REQUESTS"})
+
+
+@dataclass(frozen=True)
+class ErrorWording:
+    """How one CRM's refusals read to the operator (the provider's class sets its own)."""
+
+    # what a refusal of a write names: "the record", "the note", "the ticket"
+    subject: str = "the record"
+    # what a 401 (and a 403, unless `forbidden_advice` is set) says was refused, and the fix
+    credentials: str = "the credentials"
+    auth_advice: str = "Check the credentials."
+    # a 403 that is a missing permission rather than refused credentials, and its fix
+    forbidden_advice: str = ""
+    # a 404 means the connection's target object does not exist (its name is in the path)
+    not_found_is_target_object: bool = False
+    # the CRM's own rate-limit reset header, read when Retry-After is absent: either seconds
+    # to wait or (`reset_is_epoch`) the Unix time the window reopens
+    reset_header: str = ""
+    reset_is_epoch: bool = False
+    default_retry_after: float = 60.0
+
+
+def crm_error(
+    *, label: str, wording: ErrorWording, status: int | None, headers=None, body="",
+    code: str = "", message: str = "", target_object: str = "", now: float | None = None,
+) -> CrmError:
+    """The one translation of a CRM's refusal into the error the pipeline acts on.
+
+    A provider extracts what its client library's exception holds (the HTTP status, the
+    response headers and body, the CRM's own error code and message) and this decides:
+    a rate limit (429 or a rate-limit code) is `CrmRateLimited` with the wait read from
+    `Retry-After` (seconds or an HTTP date) or the CRM's reset header; refused credentials
+    or permissions are `CrmAuthError`; a 5xx is `CrmUnavailable`; any other refusal is
+    permanent (`CrmConfigError`) or transient (`CrmUnavailable`) by `is_permanent`."""
+    body = clip(body)
+    message = message or "no details"
+    code = (code or "").strip()
+    if status == 429 or code.upper() in RATE_LIMIT_CODES:
+        seconds = _retry_after(headers, wording, now=now)
+        detail = f" ({message})" if message != "no details" else ""
+        return CrmRateLimited(
+            f"{label} asked to slow down{detail}; retrying after {seconds:g} s.",
+            retry_after=seconds, status=status, body=body)
+    if status == 403 and wording.forbidden_advice:
+        return CrmAuthError(f"{label} refused the request ({message}). "
+                            f"{wording.forbidden_advice}", status=status, body=body)
+    if status in (401, 403):
+        return CrmAuthError(f"{label} refused {wording.credentials} ({message}). "
+                            f"{wording.auth_advice}", status=status, body=body)
+    if status == 404 and wording.not_found_is_target_object and target_object:
+        return CrmConfigError(f"{label} has no object named {target_object!r}.",
+                              field="target_object", status=status, body=body)
+    if status is not None and status >= 500:
+        return CrmUnavailable(f"{label} failed ({status}): {message}.", status=status, body=body)
+    cls = CrmConfigError if is_permanent(status=status, code=code) else CrmUnavailable
+    return cls(f"{label} rejected {wording.subject}: {message}.", status=status, body=body)
+
+
+def _retry_after(headers, wording: ErrorWording, *, now: float | None) -> float:
+    # Header names are case-insensitive; client libraries hand them over in any case.
+    found = {str(k).lower(): v for k, v in dict(headers or {}).items()}
+    if found.get("retry-after") not in (None, ""):
+        return retry_after_seconds(found["retry-after"], wording.default_retry_after, now=now)
+    reset = found.get(wording.reset_header.lower()) if wording.reset_header else None
+    if reset not in (None, ""):
+        try:
+            seconds = float(reset)
+        except (TypeError, ValueError):
+            return wording.default_retry_after
+        if wording.reset_is_epoch:
+            seconds -= time.time() if now is None else now
+        return max(0.0, seconds)
+    return wording.default_retry_after
 
 
 def clip(text, limit: int = 4000) -> str:
@@ -185,11 +276,21 @@ class CrmProvider:
     max_batch: int = 1
     # Shown in the admin beside the connect form.
     setup_help: str = ""
+    # How this CRM's refusals read (see `crm_error`).
+    errors: ErrorWording = ErrorWording()
 
     def __init__(self, *, credentials: dict, target_object: str = "", session=None):
         self.credentials = credentials or {}
         self.target_object = target_object or self.default_target_object
         self.session = session or CrmSession()
+
+    def error_for(self, *, status: int | None, headers=None, body="", code: str = "",
+                  message: str = "") -> CrmError:
+        """This CRM's refusal as a CrmError: the provider extracts the fields from its client
+        library's exception, `crm_error` decides what they mean."""
+        return crm_error(label=self.label, wording=self.errors, status=status, headers=headers,
+                         body=body, code=code, message=message,
+                         target_object=self.target_object)
 
     # --- descriptions ------------------------------------------------------------------------
     @classmethod

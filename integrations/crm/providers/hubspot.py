@@ -1,6 +1,7 @@
 """HubSpot through hubspot-api-client: private-app token; notes, tickets or contacts."""
 from __future__ import annotations
 
+import json
 import logging
 
 import requests
@@ -27,17 +28,12 @@ from hubspot.discovery.discovery_base import DiscoveryBase
 from integrations.crm.providers import register
 from integrations.crm.providers.base import (
     CredentialField,
-    CrmAuthError,
-    CrmConfigError,
     CrmProvider,
-    CrmRateLimited,
-    CrmUnavailable,
     DefaultMapping,
+    ErrorWording,
     PushResult,
     api_host,
     clip,
-    is_permanent,
-    retry_after_seconds,
     transport_error,
 )
 from integrations.egress import Urllib3Bridge
@@ -63,6 +59,12 @@ class HubSpotProvider(CrmProvider):
     target_objects = ("note", "ticket", "contact")
     default_target_object = "note"
     max_batch = 100
+    errors = ErrorWording(
+        credentials="the access token",
+        auth_advice="Create a new token for the private app and paste it here.",
+        forbidden_advice="Give the private app the CRM scopes it needs.",
+        default_retry_after=10.0,
+    )
     setup_help = (
         "In HubSpot: Settings → Integrations → Private Apps → Create a private app with the "
         "crm.objects.contacts read/write scopes (and tickets for tickets), then copy its "
@@ -117,32 +119,10 @@ class HubSpotProvider(CrmProvider):
             raise transport_error("HubSpot", error) from None
 
     def _error_for(self, error: ApiException):
-        status, body = error.status, clip(error.body)
-        message = _message(error.body)
-        if status == 401:
-            return CrmAuthError(
-                f"HubSpot refused the access token ({message}). Create a new token for the "
-                "private app and paste it here.", status=status, body=body,
-            )
-        if status == 403:
-            return CrmAuthError(
-                f"HubSpot refused the request ({message}). Give the private app the CRM "
-                "scopes it needs.", status=status, body=body,
-            )
-        if status == 429:
-            headers = dict(error.headers or {})
-            retry_after = retry_after_seconds(
-                headers.get("Retry-After") or headers.get("retry-after"), default=10.0
-            )
-            return CrmRateLimited(
-                f"HubSpot asked to slow down; retrying after {retry_after:g} s.",
-                retry_after=retry_after, status=status, body=body,
-            )
-        if status and status >= 500:
-            return CrmUnavailable(f"HubSpot failed ({status}): {message}.", status=status,
-                                  body=body)
-        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
-        return cls(f"HubSpot rejected the record: {message}.", status=status, body=body)
+        """What hubspot-api-client's exception holds (its body is the raw JSON text)."""
+        data = _json(error.body)
+        return self.error_for(status=error.status, headers=error.headers, body=error.body,
+                              code=str(data.get("category") or ""), message=_message(error.body))
 
     # --- the interface -----------------------------------------------------------------------
     def target_field_names(self) -> list[str] | None:
@@ -293,11 +273,19 @@ def _properties(record) -> dict:
     return properties
 
 
-def _message(body) -> str:
-    import json
-
+def _json(body) -> dict:
     try:
         data = json.loads(body or "{}")
     except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _message(body) -> str:
+    try:
+        data = json.loads(body or "{}")
+    except (TypeError, ValueError):
+        return clip(body, 300)
+    if not isinstance(data, dict):
         return clip(body, 300)
     return str(data.get("message") or data.get("category") or "no details")

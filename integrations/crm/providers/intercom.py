@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import logging
-import time
 
 import httpx
 from intercom import Intercom, SingleFilterSearchRequest
@@ -13,18 +12,13 @@ from integrations.crm.providers import register
 from integrations.crm.providers.base import (
     NOTE_DEFAULT_MAPPING,
     CredentialField,
-    CrmAuthError,
-    CrmConfigError,
     CrmProvider,
-    CrmRateLimited,
-    CrmUnavailable,
     DefaultMapping,
+    ErrorWording,
     PushResult,
     api_host,
     clip,
-    is_permanent,
     note_body,
-    retry_after_seconds,
     transport_error,
 )
 from integrations.egress import httpx_transport
@@ -45,6 +39,14 @@ class IntercomProvider(CrmProvider):
     target_objects = ("note",)
     default_target_object = "note"
     max_batch = 1
+    errors = ErrorWording(
+        subject="the note",
+        credentials="the access token",
+        auth_advice="Copy the token again from the app's Authentication page.",
+        # Intercom's reset header is the Unix time its rate-limit window reopens.
+        reset_header="X-RateLimit-Reset", reset_is_epoch=True,
+        default_retry_after=10.0,
+    )
     setup_help = (
         "In Intercom: Settings → Integrations → Developer Hub → New app, then copy the "
         "access token from Authentication. Each record becomes a note on the contact with "
@@ -73,27 +75,10 @@ class IntercomProvider(CrmProvider):
             raise transport_error("Intercom", error) from None
 
     def _error_for(self, error: ApiError):
-        status = error.status_code
-        body = clip(error.body.model_dump() if hasattr(error.body, "model_dump") else error.body)
-        message = _message(error.body)
-        if status in (401, 403):
-            return CrmAuthError(
-                f"Intercom refused the access token ({message}). Copy the token again from "
-                "the app's Authentication page.", status=status, body=body,
-            )
-        if status == 429:
-            headers = {k.lower(): v for k, v in (error.headers or {}).items()}
-            retry_after = headers.get("retry-after")
-            if retry_after is None and headers.get("x-ratelimit-reset"):
-                retry_after = float(headers["x-ratelimit-reset"]) - time.time()
-            seconds = retry_after_seconds(retry_after, default=10.0)
-            return CrmRateLimited(f"Intercom asked to slow down; retrying after {seconds:g} s.",
-                                  retry_after=seconds, status=status, body=body)
-        if status and status >= 500:
-            return CrmUnavailable(f"Intercom failed ({status}): {message}.", status=status,
-                                  body=body)
-        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
-        return cls(f"Intercom rejected the note: {message}.", status=status, body=body)
+        """What the Intercom SDK's exception holds (its body parsed into the SDK's model)."""
+        body = _plain(error.body)
+        return self.error_for(status=error.status_code, headers=error.headers, body=body,
+                              code=_code(body), message=_message(body))
 
     # --- the interface -----------------------------------------------------------------------
     def validate_credentials(self) -> None:
@@ -140,9 +125,19 @@ def _no_retries() -> dict:
     return {"max_retries": 0}
 
 
+def _plain(body):
+    # the SDK parses an error body into its error model
+    return body.model_dump() if hasattr(body, "model_dump") else body
+
+
+def _code(body) -> str:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors and isinstance(errors[0], dict):
+        return str(errors[0].get("code") or "")
+    return ""
+
+
 def _message(body) -> str:
-    if hasattr(body, "model_dump"):  # the SDK parsed it into its error model
-        body = body.model_dump()
     if isinstance(body, dict):
         errors = body.get("errors") or []
         if errors and isinstance(errors[0], dict):

@@ -6,29 +6,19 @@ import logging
 
 import requests
 from pipedrive.client import Client
-from pipedrive.exceptions import (
-    BaseError,
-    ForbiddenError,
-    TooManyRequestsError,
-    UnauthorizedError,
-)
+from pipedrive.exceptions import BaseError
 
 from integrations.crm.providers import register
 from integrations.crm.providers.base import (
     NOTE_DEFAULT_MAPPING,
     CredentialField,
-    CrmAuthError,
-    CrmConfigError,
     CrmProvider,
-    CrmRateLimited,
-    CrmUnavailable,
     DefaultMapping,
+    ErrorWording,
     PushResult,
     api_host,
     clip,
-    is_permanent,
     note_body,
-    retry_after_seconds,
     transport_error,
 )
 
@@ -48,6 +38,14 @@ class PipedriveProvider(CrmProvider):
     target_objects = ("note",)
     default_target_object = "note"
     max_batch = 1
+    errors = ErrorWording(
+        subject="the request",
+        credentials="the API token",
+        auth_advice="Copy your personal API token again from Personal preferences → API.",
+        # Pipedrive's reset header is the seconds left in its rate-limit window.
+        reset_header="X-RateLimit-Reset",
+        default_retry_after=10.0,
+    )
     setup_help = (
         "In Pipedrive: your profile → Personal preferences → API, copy the personal API "
         "token. Each record becomes a note on the person with the user's email, created "
@@ -72,26 +70,12 @@ class PipedriveProvider(CrmProvider):
     def _call(self, operation):
         try:
             return operation(self._client())
-        except (UnauthorizedError, ForbiddenError) as error:
-            raise CrmAuthError(
-                f"Pipedrive refused the API token ({_message(error)}). Copy your personal "
-                "API token again from Personal preferences → API.",
-                status=error.response.status_code, body=clip(error.response.text),
-            ) from None
-        except TooManyRequestsError as error:
-            headers = error.response.headers
-            seconds = retry_after_seconds(
-                headers.get("Retry-After") or headers.get("x-ratelimit-reset"), default=10.0
-            )
-            raise CrmRateLimited(
-                f"Pipedrive asked to slow down; retrying after {seconds:g} s.",
-                retry_after=seconds, status=429, body=clip(error.response.text),
-            ) from None
         except BaseError as error:
-            status = error.response.status_code
-            cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
-            raise cls(f"Pipedrive rejected the request ({status}): {_message(error)}.",
-                      status=status, body=clip(error.response.text)) from None
+            # pipedrive-python-lib raises one class per status, each holding the response.
+            response = error.response
+            raise self.error_for(status=response.status_code, headers=response.headers,
+                                 body=response.text, code=_code(error),
+                                 message=_message(error)) from None
         except requests.RequestException as error:
             # The library puts the token in the URL: name the failure, never the URL.
             raise transport_error("Pipedrive", error) from None
@@ -146,9 +130,21 @@ class _EgressClient(Client):
                                                 **kwargs))
 
 
-def _message(error: BaseError) -> str:
+def _json(error: BaseError) -> dict:
     try:
         body = error.response.json()
     except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _code(error: BaseError) -> str:
+    code = _json(error).get("errorCode")
+    return str(code) if isinstance(code, str) else ""
+
+
+def _message(error: BaseError) -> str:
+    body = _json(error)
+    if not body:
         return clip(error.response.text, 300)
     return str(body.get("error") or body.get("error_info") or "no details")

@@ -12,22 +12,18 @@ from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
     SalesforceMalformedRequest,
-    SalesforceResourceNotFound,
 )
 
 from integrations.crm.providers import register
 from integrations.crm.providers.base import (
     CredentialField,
     CrmAuthError,
-    CrmConfigError,
     CrmProvider,
-    CrmRateLimited,
-    CrmUnavailable,
     DefaultMapping,
+    ErrorWording,
     PushResult,
     clip,
     is_permanent,
-    retry_after_seconds,
     transport_error,
 )
 from integrations.webhooks.ssrf import UnsafeURL, check_url
@@ -63,6 +59,12 @@ class SalesforceProvider(CrmProvider):
     any_target_object = True
     default_target_object = "Task"
     max_batch = 200
+    errors = ErrorWording(
+        auth_advice="Check the Instance URL, Client ID and Client Secret, and that the "
+        "Connected App allows the Client Credentials Flow.",
+        forbidden_advice="Check the Run As user's permissions.",
+        not_found_is_target_object=True,
+    )
     setup_help = (
         "In Salesforce: Setup → App Manager → New Connected App, enable OAuth and the "
         "Client Credentials Flow, pick a Run As user, then copy the consumer key and secret."
@@ -135,19 +137,15 @@ class SalesforceProvider(CrmProvider):
             body = response.json()
         except ValueError:
             body = {}
-        if response.status_code == 429:
-            raise _rate_limited(response)
-        if response.status_code >= 500:
-            raise CrmUnavailable(
-                f"Salesforce answered {response.status_code} at login.",
-                status=response.status_code, body=clip(response.text),
-            )
+        reason = str(body.get("error_description") or body.get("error") or response.reason)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise self.error_for(status=response.status_code, headers=response.headers,
+                                 body=response.text, code=str(body.get("error") or ""),
+                                 message=reason)
         if response.status_code != 200 or "access_token" not in body:
-            reason = body.get("error_description") or body.get("error") or response.reason
+            # Any other refusal of the token request is a refusal of the credentials.
             raise CrmAuthError(
-                f"Salesforce refused the credentials ({reason}). Check the Instance URL, "
-                "Client ID and Client Secret, and that the Connected App allows the "
-                "Client Credentials Flow.",
+                f"Salesforce refused the credentials ({reason}). {self.errors.auth_advice}",
                 status=response.status_code, body=clip(response.text),
             )
         instance_url = body.get("instance_url") or self._instance_url
@@ -196,27 +194,12 @@ class SalesforceProvider(CrmProvider):
             raise self._error_for(error) from None
 
     def _error_for(self, error: SalesforceError):
-        status = error.status
-        content = error.content
-        message = _first_message(content)
+        """What simple-salesforce's exception holds; the headers are the last response's
+        (the library keeps only status and content)."""
         last = self.session.last_response
-        if status == 429 or "REQUEST_LIMIT_EXCEEDED" in str(content):
-            return _rate_limited(last, message)
-        if status == 403:
-            return CrmAuthError(
-                f"Salesforce refused the request: {message}. Check the Run As user's "
-                "permissions.", status=status, body=clip(content),
-            )
-        if isinstance(error, SalesforceResourceNotFound):
-            return CrmConfigError(
-                f"Salesforce has no object named {self.target_object!r}.",
-                field="target_object", status=status, body=clip(content),
-            )
-        if status and status >= 500:
-            return CrmUnavailable(f"Salesforce failed: {message}.", status=status,
-                                  body=clip(content))
-        return CrmConfigError(f"Salesforce rejected the record: {message}.", status=status,
-                              body=clip(content))
+        return self.error_for(status=error.status, headers=last.headers if last is not None
+                              else None, body=error.content, code=_error_code(error.content),
+                              message=_first_message(error.content))
 
     # --- the interface -----------------------------------------------------------------------
     def target_field_names(self) -> list[str] | None:
@@ -261,16 +244,10 @@ class SalesforceProvider(CrmProvider):
         return fields
 
 
-def _rate_limited(response, message: str = "") -> CrmRateLimited:
-    retry_after = retry_after_seconds(
-        response.headers.get("Retry-After") if response is not None else None
-    )
-    return CrmRateLimited(
-        f"Salesforce asked to slow down{': ' + message if message else ''}; "
-        f"retrying after {retry_after:g} s.",
-        retry_after=retry_after, status=getattr(response, "status_code", 429),
-        body=clip(getattr(response, "text", "")),
-    )
+def _error_code(content) -> str:
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("errorCode") or content[0].get("statusCode") or "")
+    return ""
 
 
 def _first_message(content) -> str:

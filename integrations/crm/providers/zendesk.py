@@ -17,13 +17,10 @@ from integrations.crm.providers.base import (
     CrmAuthError,
     CrmConfigError,
     CrmProvider,
-    CrmRateLimited,
-    CrmUnavailable,
     DefaultMapping,
+    ErrorWording,
     PushResult,
     clip,
-    is_permanent,
-    retry_after_seconds,
     transport_error,
 )
 
@@ -50,6 +47,13 @@ class ZendeskProvider(CrmProvider):
     target_objects = ("ticket",)
     default_target_object = "ticket"
     max_batch = 1
+    errors = ErrorWording(
+        subject="the ticket",
+        auth_advice="Check the subdomain, the agent email and the API token, and that token "
+        "access is enabled.",
+        # Zendesk's reset header is the seconds left in its rate-limit window.
+        reset_header="ratelimit-reset",
+    )
     setup_help = (
         "In Zendesk: Admin Center → Apps and integrations → APIs → Zendesk API, enable "
         "token access and add an API token. Tickets are requested by the chat user (by "
@@ -106,39 +110,22 @@ class ZendeskProvider(CrmProvider):
         try:
             return operation(self._client())
         except RatelimitBudgetExceeded:
-            response = self.session.last_response
-            retry_after = retry_after_seconds(
-                response.headers.get("Retry-After") if response is not None else None
-            )
-            raise CrmRateLimited(
-                f"Zendesk asked to slow down; retrying after {retry_after:g} s.",
-                retry_after=retry_after, status=429,
-            ) from None
-        except APIException as error:
-            raise self._error_for(error) from None
-        except requests.HTTPError as error:
-            raise self._error_for(error) from None
+            # zenpy keeps no response on this one: the 429 is the session's last answer.
+            raise self._error_for(self.session.last_response, status=429) from None
+        except (APIException, requests.HTTPError) as error:
+            raise self._error_for(getattr(error, "response", None)) from None
         except requests.RequestException as error:
             raise transport_error("Zendesk", error) from None
         except ZenpyException as error:
             raise CrmConfigError(f"Zendesk: {error}.") from None
 
-    def _error_for(self, error):
-        response = getattr(error, "response", None)
-        status = getattr(response, "status_code", None)
+    def _error_for(self, response, *, status: int | None = None):
+        """What zenpy's exception holds: the requests response it failed on."""
         body = clip(getattr(response, "text", ""))
-        message = _message(body)
-        if status in (401, 403):
-            return CrmAuthError(
-                f"Zendesk refused the credentials ({message}). Check the subdomain, the "
-                "agent email and the API token, and that token access is enabled.",
-                status=status, body=body,
-            )
-        if status and status >= 500:
-            return CrmUnavailable(f"Zendesk failed ({status}): {message}.", status=status,
-                                  body=body)
-        cls = CrmConfigError if is_permanent(status=status) else CrmUnavailable
-        return cls(f"Zendesk rejected the ticket: {message}.", status=status, body=body)
+        return self.error_for(
+            status=status or getattr(response, "status_code", None),
+            headers=getattr(response, "headers", None), body=body, code=_code(body),
+            message=_message(body))
 
     # --- the interface -----------------------------------------------------------------------
     def target_field_names(self) -> list[str] | None:
@@ -185,6 +172,14 @@ def _override_host() -> str:
 
     url = api_host(ZendeskProvider.key, "")
     return urlsplit(url).netloc if url else ""
+
+
+def _code(body: str) -> str:
+    try:
+        error = json.loads(body or "{}").get("error")
+    except (ValueError, AttributeError):
+        return ""
+    return error if isinstance(error, str) else ""
 
 
 def _message(body: str) -> str:
