@@ -2,40 +2,31 @@
 of the API description listing them, so /v1/docs/ shows what receivers get."""
 import json
 
-from metachat.events.catalogue import (
-    DATA_FIELDS,
-    DATA_TYPES,
-    TRIGGERED_WHEN,
-    EventType,
-    example_payload,
-)
+from metachat.events.catalogue import SPECS, Field, example_payload, spec_for
 
 
 def _component_name(type: str) -> str:
     return "Event" + "".join(part.capitalize() for part in str(type).split(".")) + "Payload"
 
 
-def _property(json_type: str, description: str) -> dict:
-    prop = {"type": json_type, "description": description}
-    if json_type == "array":  # OpenAPI requires the items' schema; any JSON value here
+def _property(field: Field) -> dict:
+    prop = {"type": field.type, "description": field.description}
+    if field.type == "array":  # OpenAPI requires the items' schema; any JSON value here
         prop["items"] = {}
     return prop
 
 
 def payload_schema(type: str) -> dict:
-    fields = DATA_FIELDS[type]
+    spec = spec_for(type)
     data = {
         "type": "object",
-        "required": list(fields),
-        "properties": {
-            name: _property(DATA_TYPES.get(name, "string"), description)
-            for name, description in fields.items()
-        },
+        "required": list(spec.fields),
+        "properties": {name: _property(field) for name, field in spec.fields.items()},
     }
     example = example_payload(type)
     return {
         "type": "object",
-        "description": TRIGGERED_WHEN[type],
+        "description": spec.fires_when,
         "required": ["id", "event", "timestamp", "data"],
         "properties": {
             "id": {"type": "string", "description": "evt_… id; the same on every retry."},
@@ -59,20 +50,20 @@ def events_description() -> str:
         "| Event | Triggered when | Data |",
         "|---|---|---|",
     ]
-    for type in EventType:
-        fields = ", ".join(f"`{name}`" for name in DATA_FIELDS[type])
-        lines.append(f"| `{type.value}` | {TRIGGERED_WHEN[type]} | {fields} |")
-    for type in EventType:
-        lines += ["", f"### {type.value}", "", "```json",
-                  json.dumps(example_payload(type), indent=2), "```"]
+    for spec in SPECS:
+        fields = ", ".join(f"`{name}`" for name in spec.fields)
+        lines.append(f"| `{spec.name}` | {spec.fires_when} | {fields} |")
+    for spec in SPECS:
+        lines += ["", f"### {spec.name}", "", "```json",
+                  json.dumps(example_payload(spec.name), indent=2), "```"]
     return "\n".join(lines)
 
 
 def add_event_payloads(result, generator, request, public):
     """drf-spectacular postprocessing hook."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    for type in EventType:
-        schemas[_component_name(type)] = payload_schema(type)
+    for spec in SPECS:
+        schemas[_component_name(spec.name)] = payload_schema(spec.name)
     info = result.setdefault("info", {})
     info["description"] = info.get("description", "") + "\n" + events_description()
     return result

@@ -1,5 +1,13 @@
 """The catalogue documents every event's payload, and /v1/docs/ shows it."""
-from metachat.events.catalogue import DATA_FIELDS, EXAMPLES, TRIGGERED_WHEN, EventType
+from metachat.events.catalogue import (
+    DATA_FIELDS,
+    EXAMPLES,
+    OPERATIONAL_EVENTS,
+    SPECS,
+    TRIGGERED_WHEN,
+    EventType,
+    spec_for,
+)
 
 
 def test_every_event_is_documented_with_an_example_of_exactly_its_fields():
@@ -33,3 +41,37 @@ def test_the_api_schema_shows_every_event_payload(client):
     for type in EventType:
         assert f"`{type.value}`" in schema["info"]["description"]
     assert '"response": "Shipping takes 3-5 business days."' in schema["info"]["description"]
+
+
+_PYTHON_TYPES = {
+    "string": (str,), "integer": (int,), "number": (int, float), "object": (dict,),
+    "array": (list,), "boolean": (bool,),
+}
+
+
+def test_every_example_value_has_its_fields_declared_type():
+    for spec in SPECS:
+        for name, field in spec.fields.items():
+            value = spec.example[name]
+            assert isinstance(value, _PYTHON_TYPES[field.type]), (spec.name, name)
+            if field.type in ("integer", "number"):
+                assert not isinstance(value, bool), (spec.name, name)
+
+
+def test_event_type_is_the_specs_choices_under_their_member_names():
+    assert [(member.name, member.value, member.label) for member in EventType] == [
+        (spec.member_name, spec.name, spec.label) for spec in SPECS
+    ]
+    assert EventType.MESSAGE_SENT == "message.sent"
+    assert EventType("crm.error") is EventType.CRM_ERROR
+    assert EventType.CRM_ERROR.label == "CRM connection error"
+    assert spec_for(EventType.REPORT_DAILY).label == "Daily report"
+
+
+def test_operational_events_are_the_specs_marked_operational():
+    assert {str(type) for type in OPERATIONAL_EVENTS} == {
+        "webhook.failing", "webhook.disabled", "webhook.recovered", "crm.error",
+        "delivery.exhausted",
+    }
+    assert EventType.MESSAGE_SENT not in OPERATIONAL_EVENTS
+    assert EventType.DELIVERY_EXHAUSTED in OPERATIONAL_EVENTS
