@@ -111,7 +111,7 @@ def test_a_delivery_survives_its_worker_being_killed(transactional_db, workspace
 
         # Then the delivery is made by the other worker once the dead one's claim lapses
         wait_until(lambda: Delivery.objects.filter(event=event, status="succeeded").exists(),
-                   timeout=40)
+                   timeout=90)
     finally:
         stop_beat.set()
         beat_thread.join(5)
@@ -144,7 +144,7 @@ def test_two_deliveries_workers_share_the_load_and_never_send_an_attempt_twice(
         with side_app.shared_connection() as conn:
             side_app.send_task("integrations.tasks.dispatch_events", connection=conn)
         wait_until(lambda: Delivery.objects.filter(status="succeeded").count() == 180,
-                   timeout=60)
+                   timeout=90)
     finally:
         for process in workers:
             os.killpg(process.pid, signal.SIGKILL)
@@ -205,7 +205,7 @@ def test_every_event_is_delivered_through_a_broker_restart(
             workers.append(_start_worker(env, tmp_path, "restarted"))
 
         wait_until(lambda: Delivery.objects.filter(status="succeeded").count() == 20,
-                   timeout=60)
+                   timeout=90)
     finally:
         stop_beat.set()
         beat_thread.join(5)
