@@ -44,11 +44,14 @@ def recover_failed_deliveries(modeladmin, request, queryset):
             return None
     else:
         form = RecoverForm(initial={"since": timezone.now() - timedelta(days=1)})
-    return TemplateResponse(request, "admin/integrations/recover.html", {
+    names = ", ".join(f"“{d}”" for d in editable) or "nothing you may change"
+    return TemplateResponse(request, "admin/action_form.html", {
         **modeladmin.admin_site.each_context(request), "form": form,
-        "names": ", ".join(f"“{d}”" for d in editable) or "nothing you may change",
         "selected": [d.pk for d in editable], "action": "recover_failed_deliveries",
-        "title": "Re-send failed deliveries",
+        "title": "Re-send failed deliveries", "submit": "Re-send failures",
+        "intro": f"Every delivery to {names} that failed for good since the time below is sent "
+                 "again, with its original event id. This runs in the background; each run is "
+                 "logged under Recoveries.",
     })
 
 

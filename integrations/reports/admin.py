@@ -81,10 +81,15 @@ class ReportScheduleAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         else:
             tz_name = editable[0].timezone if editable else "UTC"
             form = SendNowForm(initial={"day": _yesterday(tz_name)})
-        return TemplateResponse(request, "admin/reports/send_now.html", {
+        names = ", ".join(f"“{s.workspace}”" for s in editable) or "nothing you may change"
+        return TemplateResponse(request, "admin/action_form.html", {
             **self.admin_site.each_context(request), "form": form,
-            "names": ", ".join(f"“{s.workspace}”" for s in editable) or "nothing you may change",
-            "selected": [s.pk for s in editable], "title": "Send a daily report now",
+            "selected": [s.pk for s in editable], "action": "send_now",
+            "title": "Send a daily report now", "submit": "Send now",
+            "intro": format_html(
+                "The daily report of the day below is sent now for {}: emailed to the "
+                "schedule's recipients and published as <code>report.daily</code> to webhooks "
+                "and Zapier. A day already sent is sent again.", names),
         })
 
 

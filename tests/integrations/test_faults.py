@@ -34,6 +34,16 @@ def _database_url() -> str:
     return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _worker_env(tmp_path, *, broker_url: str, **settings_env) -> dict:
+    """The environment of a worker process on this test's database and the given broker."""
+    return {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": broker_url,
+        "METACHAT_VAR_DIR": str(tmp_path), "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
+        "WEBHOOK_ALLOW_LOOPBACK": "true", "LOG_LEVEL": "WARNING", **settings_env,
+    }
+
+
 @pytest.fixture
 def shared_broker(tmp_path):
     """A broker both this process and worker processes reach: Redis when the suite runs on it,
@@ -50,13 +60,8 @@ def shared_broker(tmp_path):
     # (Celery prefers the CELERY_BROKER_URL variable over an app's own broker: connect explicitly.)
     app = Celery("side")
     app.shared_connection = lambda: Connection(url, transport_options=options)
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": url,
-        "METACHAT_VAR_DIR": str(tmp_path), "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
-        "WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_LEASE_MARGIN": str(MARGIN),
-        "WEBHOOK_TIMEOUT": str(TIMEOUT), "LOG_LEVEL": "WARNING",
-    }
+    env = _worker_env(tmp_path, broker_url=url, WEBHOOK_LEASE_MARGIN=str(MARGIN),
+                      WEBHOOK_TIMEOUT=str(TIMEOUT))
     yield app, env
     with app.shared_connection() as conn:
         for queue in ("celery", "deliveries"):
@@ -128,7 +133,7 @@ def test_a_delivery_survives_its_worker_being_killed(transactional_db, workspace
                                                      (2, "succeeded", 200)]
 
 
-def test_two_deliveries_workers_share_the_load_and_never_send_an_attempt_twice(
+def test_two_deliveries_workers_together_send_every_delivery_once(
     transactional_db, workspace, make_receiver, shared_broker, tmp_path
 ):
     side_app, env = shared_broker
@@ -161,13 +166,8 @@ def test_every_event_is_delivered_through_a_broker_restart(
 ):
     receiver = make_receiver()
     WebhookFactory(workspace=workspace, url=receiver.url)
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": own_redis.url,
-        "METACHAT_VAR_DIR": str(tmp_path), "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
-        "WEBHOOK_ALLOW_LOOPBACK": "true", "LOG_LEVEL": "WARNING",
-        "WAKEUP_LOST_AFTER": "2",  # wake-ups lost with the broker are sent again soon
-    }
+    # wake-ups lost with the broker are sent again soon
+    env = _worker_env(tmp_path, broker_url=own_redis.url, WAKEUP_LOST_AFTER="2")
     side = Celery("side")
     side.shared_connection = lambda: Connection(own_redis.url)
     stop_beat = threading.Event()
