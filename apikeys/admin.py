@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -14,7 +14,7 @@ from apikeys.publishable import widget_script_url, widget_snippet
 from apikeys.scopes import SCOPE_CHOICES
 from apikeys.selectors import api_keys_unused
 from apikeys.services import DEFAULT_GRACE_PERIOD, api_key_create, api_key_revoke, api_key_roll
-from metachat.workspaces.scoping import WorkspaceScopedAdminMixin, editable_workspace_ids
+from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
 
 SHOWN_ONCE = "Copy it now: it is shown only this once."
 
@@ -184,7 +184,7 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         # The mixin's checks (and its choice of workspace) run on `obj`; the key itself is
         # made by the service, which alone sees the plaintext.
-        self._check_workspace(request, obj)
+        obj.workspace_id = self.workspace_to_create_in(request, obj.workspace_id)
         created, plaintext = api_key_create(
             workspace=obj.workspace, name=obj.name, scopes=obj.scopes, kind=obj.kind,
             allowed_origins=obj.allowed_origins, created_by=request.user,
@@ -205,31 +205,17 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def _check_workspace(self, request, obj):
-        if request.user.is_superuser:
-            return
-        ids = editable_workspace_ids(request)
-        if obj.workspace_id is None and len(ids) == 1:
-            obj.workspace_id = next(iter(ids))
-        if obj.workspace_id not in ids:
-            raise PermissionDenied("You cannot create keys in that workspace.")
-
     def has_delete_permission(self, request, obj=None):
         # Revoke instead: the row stays as a record. Superusers may still delete (e.g. with
         # the workspace).
         return request.user.is_active and request.user.is_superuser
 
     # --- actions --------------------------------------------------------------------------------
-    def _editable(self, request, queryset):
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(workspace__in=editable_workspace_ids(request))
-
     @admin.action(description="Revoke selected keys (they stop working at once)",
                   permissions=["change"])
     def revoke_keys(self, request, queryset):
         count = 0
-        for api_key in self._editable(request, queryset):
+        for api_key in self.changeable(request, queryset):
             if api_key.revoked_at is None:
                 api_key_revoke(api_key=api_key)
                 count += 1
@@ -238,7 +224,7 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Roll selected keys (new keys; the old ones work for a while)",
                   permissions=["change"])
     def roll_keys(self, request, queryset):
-        editable = list(self._editable(request, queryset))
+        editable = self.changeable(request, queryset)
         form = RollForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             context = {

@@ -119,12 +119,10 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    def _editable(self, request, queryset):
-        return [w for w in queryset if self._may_edit(request, w)]
 
     @admin.action(description="Test: send a webhook.test event now")
     def send_test(self, request, queryset):
-        for webhook in self._editable(request, queryset):
+        for webhook in self.changeable(request, queryset):
             attempt = services.webhook_send_test(webhook=webhook)
             if attempt.ok:
                 self.message_user(request, f"{webhook.name}: HTTP {attempt.response_status} in "
@@ -135,13 +133,13 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Enable (resume delivery)")
     def enable(self, request, queryset):
-        for webhook in self._editable(request, queryset):
+        for webhook in self.changeable(request, queryset):
             services.webhook_enable(webhook=webhook)
         self.message_user(request, "Enabled; waiting deliveries are going out.", messages.SUCCESS)
 
     @admin.action(description="Rotate the signing secret (the old one signs for 24 h more)")
     def rotate_secret(self, request, queryset):
-        for webhook in self._editable(request, queryset):
+        for webhook in self.changeable(request, queryset):
             secret = services.webhook_rotate_secret(webhook=webhook)
             self.message_user(request, f"New signing secret of “{webhook.name}” (shown this "
                                        f"once): {secret}", messages.WARNING)
@@ -218,7 +216,7 @@ class DeliveryAdmin(ReadOnlyLogAdmin):
     def redeliver(self, request, queryset):
         count = 0
         for delivery in queryset:
-            if self._may_edit(request, delivery):
+            if self.may_change(request, delivery):
                 services.webhook_redeliver(delivery=delivery)
                 count += 1
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
@@ -245,7 +243,7 @@ class EventAdmin(BaseEventAdmin):
     def redeliver(self, request, queryset):
         count = 0
         for event in queryset:
-            if self._may_edit(request, event):
+            if self.may_change(request, event):
                 count += len(services.webhook_redeliver_event(event=event))
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
 

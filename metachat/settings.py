@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_object_actions",
     "metachat.workspaces",
     "metachat.events",
     "apikeys",
@@ -75,6 +76,9 @@ INSTALLED_APPS = [
     "integrations.zapier",
     "integrations.reports",
 ]
+
+# Buttons on the admin's object pages (metachat/workspaces/buttons.py) change things: POST only.
+DJANGO_OBJECT_ACTIONS_DEFAULT_HTTP_METHOD = "POST"
 
 MIDDLEWARE = [
     "metachat.health.HealthzMiddleware",

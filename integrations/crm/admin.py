@@ -230,8 +230,7 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             workspace = form.cleaned_data["workspace"]
-            if not self._is_superuser(request) and workspace.pk not in self._editable(request):
-                raise ValidationError("You cannot change objects of that workspace.")
+            self.workspace_to_create_in(request, workspace.pk)
             connection = services.crm_connection_connect(
                 workspace=workspace, provider=form.provider_key,
                 name=form.cleaned_data["name"], credentials=form.checked_credentials,
@@ -246,11 +245,6 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
             credentials=form.checked_credentials, target_object=form.checked_target,
             events=form.cleaned_data["events"], verified=True,
         )
-
-    def _editable(self, request):
-        from metachat.workspaces.scoping import editable_workspace_ids
-
-        return editable_workspace_ids(request)
 
     # --- display -----------------------------------------------------------------------------
     @admin.display(description="CRM", ordering="provider")
@@ -305,12 +299,9 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         return redirect("admin:crm_crmconnection_change", connection.pk)
 
     # --- actions -----------------------------------------------------------------------------
-    def _editable_selection(self, request, queryset):
-        return [c for c in queryset if self.has_change_permission(request, c)]
-
     @admin.action(description="Test connection (creates a test record)")
     def test_connection(self, request, queryset):
-        for connection in self._editable_selection(request, queryset):
+        for connection in self.changeable(request, queryset):
             label = self.provider_label(connection)
             try:
                 record_id = services.crm_connection_test(connection=connection)
@@ -324,13 +315,13 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Disconnect (stop syncing)")
     def disconnect(self, request, queryset):
-        for connection in self._editable_selection(request, queryset):
+        for connection in self.changeable(request, queryset):
             services.crm_connection_disconnect(connection=connection)
             self.message_user(request, f"{connection.name}: disconnected.", messages.SUCCESS)
 
     @admin.action(description="Reconnect (check the credentials and sync again)")
     def reconnect(self, request, queryset):
-        for connection in self._editable_selection(request, queryset):
+        for connection in self.changeable(request, queryset):
             try:
                 services.crm_connection_reconnect(connection=connection)
             except services.CrmInputError as error:

@@ -24,7 +24,7 @@ class RecoverForm(forms.Form):
 @admin.action(description="Re-send failed deliveries since…")
 def recover_failed_deliveries(modeladmin, request, queryset):
     """Shared by every destination's admin (webhooks, CRM connections, Zapier hooks)."""
-    editable = [d for d in queryset if modeladmin._may_edit(request, d)]
+    editable = modeladmin.changeable(request, queryset)
     if request.POST.get("confirm") == "yes":
         form = RecoverForm(request.POST)
         if form.is_valid():

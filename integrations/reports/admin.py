@@ -59,7 +59,7 @@ class ReportScheduleAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Send now (a chosen day)…")
     def send_now(self, request, queryset):
-        editable = [s for s in queryset.select_related("workspace") if self._may_edit(request, s)]
+        editable = self.changeable(request, queryset.select_related("workspace"))
         if request.POST.get("confirm") == "yes":
             form = SendNowForm(request.POST)
             if form.is_valid():

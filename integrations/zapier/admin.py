@@ -54,13 +54,11 @@ class HookSubscriptionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     def recent_deliveries(self, subscription):
         return deliveries_table(selectors.hook_deliveries(subscription=subscription)[:RECENT])
 
-    def _editable(self, request, queryset):
-        return [s for s in queryset if self._may_edit(request, s)]
 
     @admin.action(description="Unsubscribe (stop sending to this zap)")
     def unsubscribe(self, request, queryset):
         count = 0
-        for subscription in self._editable(request, queryset):
+        for subscription in self.changeable(request, queryset):
             if subscription.unsubscribed_at is None:
                 services.hook_unsubscribe(subscription=subscription,
                                           by=HookSubscription.UnsubscribedBy.OPERATOR)
@@ -70,7 +68,7 @@ class HookSubscriptionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Enable (resume delivery after it was disabled)")
     def enable(self, request, queryset):
         count = 0
-        for subscription in self._editable(request, queryset):
+        for subscription in self.changeable(request, queryset):
             if subscription.unsubscribed_at is None and not subscription.active:
                 services.hook_subscription_enable(subscription=subscription)
                 count += 1

@@ -83,7 +83,8 @@ class WorkspaceScopedAdminMixin:
         ids = member_workspace_ids(request)
         return bool(ids) if obj is None else self.workspace_id_of(obj) in ids
 
-    def _may_edit(self, request, obj=None) -> bool:
+    def may_change(self, request, obj=None) -> bool:
+        """May this operator change `obj` (or, without one, anything here at all)?"""
         if self._is_superuser(request):
             return True
         if not self._is_operator(request):
@@ -92,13 +93,31 @@ class WorkspaceScopedAdminMixin:
         return bool(ids) if obj is None else self.workspace_id_of(obj) in ids
 
     def has_add_permission(self, request, *args):
-        return self._may_edit(request)
+        return self.may_change(request)
 
     def has_change_permission(self, request, obj=None):
-        return self._may_edit(request, obj)
+        return self.may_change(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._may_edit(request, obj)
+        return self.may_change(request, obj)
+
+    def changeable(self, request, objects) -> list:
+        """The part of a selection (an action's queryset, say) this operator may change."""
+        return [obj for obj in objects if self.may_change(request, obj)]
+
+    def workspace_to_create_in(self, request, workspace_id: int | None) -> int:
+        """The workspace a new object goes into: the one chosen, if the operator may change
+        it; else their only one. Anything else is refused."""
+        if self._is_superuser(request):
+            if workspace_id is None:
+                raise PermissionDenied("Choose a workspace.")
+            return workspace_id
+        ids = editable_workspace_ids(request)
+        if workspace_id is None and len(ids) == 1:
+            return next(iter(ids))
+        if workspace_id not in ids:
+            raise PermissionDenied("You cannot change objects of that workspace.")
+        return workspace_id
 
     # --- what they may choose ---------------------------------------------------------------
     def _limit_choices(self, request, db_field, kwargs):
@@ -127,13 +146,11 @@ class WorkspaceScopedAdminMixin:
     def save_model(self, request, obj, form, change):
         if not self._is_superuser(request):
             workspace_id = self.workspace_id_of(obj)
-            if workspace_id is None:
-                ids = editable_workspace_ids(request)
-                if len(ids) != 1 or "__" in self.workspace_field:
-                    raise PermissionDenied("Choose one of your workspaces.")
-                setattr(obj, f"{self.workspace_field}_id", next(iter(ids)))
-            elif workspace_id not in editable_workspace_ids(request):
-                raise PermissionDenied("You cannot change objects of that workspace.")
+            if workspace_id is None and "__" in self.workspace_field:
+                raise PermissionDenied("Choose one of your workspaces.")
+            workspace_id = self.workspace_to_create_in(request, workspace_id)
+            if "__" not in self.workspace_field:
+                setattr(obj, f"{self.workspace_field}_id", workspace_id)
         super().save_model(request, obj, form, change)
 
 
