@@ -3,10 +3,9 @@ Test connection / Disconnect / Reconnect, and the sync log. Secrets are never sh
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from integrations.crm import services
@@ -17,6 +16,7 @@ from integrations.crm.selectors import DESTINATION_KIND, crm_deliveries_recent
 from integrations.crm.sources import SourceField
 from integrations.delivery.admin_tools import recover_failed_deliveries
 from metachat.events.catalogue import EventType
+from metachat.workspaces.buttons import ObjectButtonsMixin, button
 from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
 
 
@@ -149,7 +149,7 @@ class ConnectionForm(forms.ModelForm):
 
 
 @admin.register(CrmConnection)
-class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
+class CrmConnectionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "provider_label", "workspace", "status", "target_object",
                     "last_success_at", "last_error_short")
     list_filter = ("provider", "status")
@@ -221,12 +221,6 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
                          "title": f"Connect {provider_class(self._provider_key(request)).label}"}
         return super().add_view(request, form_url, extra_context)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "crm_operations": [
-            ("test", "Test connection"), ("disconnect", "Disconnect"), ("reconnect", "Reconnect"),
-        ]}
-        return super().change_view(request, object_id, form_url, extra_context)
-
     def save_model(self, request, obj, form, change):
         if not change:
             workspace = form.cleaned_data["workspace"]
@@ -275,28 +269,33 @@ class CrmConnectionAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
             '<p><a href="{}">All deliveries</a> (attempts, Redeliver)</p>', rows, everything,
         )
 
-    # --- buttons on the change page (the same operations as the list's actions) -----------
-    def get_urls(self):
-        button = self.admin_site.admin_view
-        return [
-            path("<int:pk>/operations/<str:operation>/", button(self.operation_view),
-                 name="crm_crmconnection_operation"),
-            *super().get_urls(),
-        ]
+    # --- buttons on the change page and the rows (the guide's words) ------------------------
+    change_actions = ["test_connection_button", "disconnect_button", "reconnect_button"]
+    row_actions = ["test_connection_button"]
 
-    def operation_view(self, request, pk, operation):
-        operations = {"test": self.test_connection, "disconnect": self.disconnect,
-                      "reconnect": self.reconnect}
-        if operation not in operations:
-            raise Http404("No such operation.")
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        queryset = self.get_queryset(request).filter(pk=pk)
-        connection = queryset.first()
-        if connection is None or not self.has_change_permission(request, connection):
-            raise Http404("No CRM connection with that id.")
-        operations[operation](request, queryset)
-        return redirect("admin:crm_crmconnection_change", connection.pk)
+    def button_label(self, obj, name):
+        if name == "test_connection_button":
+            return f"Test {self.provider_label(obj)} connection"
+        return super().button_label(obj, name)
+
+    def button_shown(self, request, obj, name):
+        if name == "disconnect_button":
+            return obj.status != CrmConnection.Status.DISCONNECTED
+        if name == "reconnect_button":
+            return obj.status != CrmConnection.Status.CONNECTED
+        return True
+
+    @button("Test connection", description="Create a test record in the CRM now")
+    def test_connection_button(self, request, connection):
+        self.test_connection(request, [connection])
+
+    @button("Disconnect", description="Stop syncing; the credentials are kept")
+    def disconnect_button(self, request, connection):
+        self.disconnect(request, [connection])
+
+    @button("Reconnect", description="Check the stored credentials and sync again")
+    def reconnect_button(self, request, connection):
+        self.reconnect(request, [connection])
 
     # --- actions -----------------------------------------------------------------------------
     @admin.action(description="Test connection (creates a test record)")

@@ -161,8 +161,10 @@ def test_another_workspaces_connection_is_not_found_nor_acted_on(
 
 def test_the_change_page_has_a_test_connection_button(admin_client, hubspot, hubspot_connection):
     page = admin_client.get(change_url(hubspot_connection)).content.decode()
-    button = reverse("admin:crm_crmconnection_operation", args=[hubspot_connection.pk, "test"])
+    button = reverse("admin:crm_crmconnection_actions",
+                     kwargs={"pk": hubspot_connection.pk, "tool": "test_connection_button"})
     assert f'action="{button}"' in page
+    assert "Test HubSpot connection" in page
 
     response = admin_client.post(button, follow=True)
 
@@ -175,7 +177,8 @@ def test_buttons_refuse_get_and_another_workspaces_connection(admin_client, othe
                                                               hubspot):
     theirs = crm_connection_connect(workspace=other_workspace, provider="hubspot", name="T",
                                     credentials={"access_token": hubspot.access_token})
-    url = reverse("admin:crm_crmconnection_operation", args=[theirs.pk, "disconnect"])
+    url = reverse("admin:crm_crmconnection_actions",
+                  kwargs={"pk": theirs.pk, "tool": "disconnect_button"})
 
     assert admin_client.get(url).status_code in (404, 405)
     assert admin_client.post(url).status_code == 404
