@@ -39,18 +39,30 @@ class ApiKeyAuthentication(BaseAuthentication):
         api_key = unscoped_api_key_by_identifier(identifier)
         if api_key is None or not keys.hash_matches(plaintext, api_key.key_hash):
             raise UnknownKey()
-        now = timezone.now()
-        status = api_key.status_at(now)
-        if status == ApiKey.Status.REVOKED:
-            raise RevokedKey()
-        if status == ApiKey.Status.EXPIRED:
-            raise ExpiredKey()
-        api_key_mark_used(api_key=api_key, now=now)
-        check_tenant(request, api_key.workspace)
-        return ApiKeyUser(api_key), api_key
+        return authenticated_key(request, api_key)
 
     def authenticate_header(self, request):
         return CHALLENGE
+
+
+def api_key_usable(api_key: ApiKey, *, now=None) -> ApiKey:
+    """The key, if it may make a request now; else the error the API answers with."""
+    status = api_key.status_at(now or timezone.now())
+    if status == ApiKey.Status.REVOKED:
+        raise RevokedKey()
+    if status == ApiKey.Status.EXPIRED:
+        raise ExpiredKey()
+    return api_key
+
+
+def authenticated_key(request, api_key: ApiKey) -> tuple[ApiKeyUser, ApiKey]:
+    """DRF's (user, auth) for a request made with this key, once it is known to be its:
+    also used by a key pasted into the browsable API (metachat/api/session.py)."""
+    now = timezone.now()
+    api_key_usable(api_key, now=now)
+    api_key_mark_used(api_key=api_key, now=now)
+    check_tenant(request, api_key.workspace)
+    return ApiKeyUser(api_key), api_key
 
 
 def _bearer_token(header: bytes) -> str | None:

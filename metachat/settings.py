@@ -100,7 +100,8 @@ WSGI_APPLICATION = "metachat.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The browsable API's page (rest_framework/api.html, with its "Use an API key" form).
+        "DIRS": [BASE_DIR / "metachat" / "api" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -295,10 +296,12 @@ REST_FRAMEWORK = {
         "metachat.api.parsers.FormParser",
         "metachat.api.parsers.MultiPartParser",
     ],
-    # A key first (its 401 challenge stays the answer to no credentials); then an operator's
-    # admin session, for the browsable API (metachat/api/session.py).
+    # A key first (its 401 challenge stays the answer to no credentials); then, for the
+    # browsable API (metachat/api/session.py), a key pasted on its page, then an operator's
+    # admin session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apikeys.authentication.ApiKeyAuthentication",
+        "metachat.api.session.BrowserApiKeyAuthentication",
         "metachat.api.session.OperatorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

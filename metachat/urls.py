@@ -1,4 +1,4 @@
-"""URLs: the admin, /healthz, /metrics, and the REST API under /v1/."""
+"""URLs: the admin, /healthz, /metrics, the REST API under /v1/ and its browser forms."""
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from conversations.widget_api import widget_demo, widget_script
 from integrations.metrics import metrics
 from metachat.api.root import ApiRootView
+from metachat.api.session import browser_key_forget, browser_key_use
 from metachat.api.viewsets import NotFoundView
 from metachat.health import healthz
 
@@ -34,6 +35,9 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("widget.js", widget_script, name="widget-script"),
     path("widget/demo", widget_demo, name="widget-demo"),
+    # The browsable API's "Use an API key" / "Forget key" forms (metachat/api/session.py).
+    path("api-auth/key", browser_key_use, name="browser-key-use"),
+    path("api-auth/key/forget", browser_key_forget, name="browser-key-forget"),
     path("v1/", include(api_patterns)),
     re_path(r"^v1(/.*)?$", NotFoundView.as_view()),
 ]

@@ -2,6 +2,9 @@
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
+from apikeys import keys
+from metachat.api.session import BrowserApiKeyAuthentication, browser_key_identifier
+
 
 def is_enveloped(data) -> bool:
     """Paginated lists and errors arrive already wrapped; everything else is wrapped here."""
@@ -19,7 +22,22 @@ class EnvelopeJSONRenderer(CamelCaseJSONRenderer):
 
 
 class EnvelopeBrowsableAPIRenderer(BrowsableAPIRenderer):
-    """DRF's browsable API, showing the same enveloped JSON a client receives."""
+    """DRF's browsable API, showing the same enveloped JSON a client receives, with the
+    "Use an API key" form (rest_framework/api.html under metachat/api/templates)."""
+
+    template = "rest_framework/api.html"
+
+    def get_context(self, data, accepted_media_type, renderer_context):
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        request = renderer_context["request"]
+        identifier = browser_key_identifier(request._request.session)
+        in_use = isinstance(request.successful_authenticator, BrowserApiKeyAuthentication)
+        context.update(
+            # Only the prefix and name are ever shown: the key itself is not in the session.
+            browser_key_prefix=keys.display_prefix(identifier) if identifier else None,
+            browser_key=request.auth if in_use else None,
+        )
+        return context
 
 
 class VerbatimEnvelopeJSONRenderer(JSONRenderer):

@@ -1,23 +1,45 @@
-"""The browsable API for operators logged in to the admin: their session, one workspace.
+"""The browsable API in a browser: an operator's admin session, or a key pasted on the page.
 
 An operator's session authenticates a `/v1/` request (with Django's CSRF check on every
 unsafe method) for one workspace they are a member of: the one named by
 `?workspace=ws_…` (remembered in the session for the next pages), else the only one they
 have. Their role sets the limits: a viewer only reads. API keys are unaffected: a request
 with an `Authorization` header is the key's, whatever the session says.
+
+A developer who is not an operator pastes a secret key into the page's "Use an API key"
+form (`browser_key_use`); from then on that browser's requests are the key's — its
+workspace, scopes and rate — checked on every request like a header, with CSRF enforced on
+unsafe methods, until "Forget key" or the session ends. The session keeps the key's lookup
+identifier and a keyed hash of its stored hash, never the key: a session row is no
+credential.
 """
 from dataclasses import dataclass
 
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.middleware.csrf import rotate_token
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from apikeys import keys
+from apikeys.authentication import api_key_usable, authenticated_key
+from apikeys.errors import MalformedKey, UnknownKey
+from apikeys.models import ApiKey
+from apikeys.selectors import unscoped_api_key_by_identifier
 from apikeys.tenancy import check_tenant
 from metachat.workspaces.models import Membership, Workspace
 
 WORKSPACE_PARAMETER = "workspace"
 SESSION_KEY = "metachat_api_workspace"
+BROWSER_KEY = "metachat_api_key"  # {"identifier": …, "check": …} of a pasted key
+_CHECK_SALT = "metachat.api.session.browser_key"
 
 
 @dataclass(frozen=True)
@@ -129,4 +151,104 @@ class OperatorSessionScheme(OpenApiAuthenticationExtension):
             "type": "apiKey", "in": "cookie", "name": "sessionid",
             "description": "An operator's admin session (browsable API); unsafe methods "
             "also need the X-CSRFToken header.",
+        }
+
+
+class PublishableKeyRefused(exceptions.AuthenticationFailed):
+    error_code = "publishable_key"
+    default_detail = (
+        "This is a publishable key (mc_pub_…): it is made for the chat widget and cannot "
+        "call the API. Paste a secret key (mc_live_…)."
+    )
+
+
+def _check(api_key: ApiKey) -> str:
+    """A keyed hash of the key's stored hash: tells whether the row still holds the key that
+    was pasted, and is worthless to anyone reading the session table."""
+    return salted_hmac(_CHECK_SALT, api_key.key_hash, algorithm="sha256").hexdigest()
+
+
+def _pasted_key(plaintext: str) -> ApiKey:
+    """The secret key `plaintext` is, if it may make requests now; else the API's error."""
+    if plaintext.startswith(keys.PUBLISHABLE_PREFIX):
+        raise PublishableKeyRefused()
+    identifier = keys.parse_identifier(plaintext)
+    if identifier is None:
+        raise MalformedKey("This is not a well-formed Meta Chat API key (mc_live_…). "
+                           "Check that it was copied whole.")
+    api_key = unscoped_api_key_by_identifier(identifier)
+    if api_key is None or api_key.is_publishable or not keys.hash_matches(
+            plaintext, api_key.key_hash):
+        raise UnknownKey()
+    return api_key_usable(api_key)
+
+
+def browser_key_identifier(session) -> str | None:
+    """The lookup identifier of the key pasted in this session, if any."""
+    stored = session.get(BROWSER_KEY)
+    return stored.get("identifier") if isinstance(stored, dict) else None
+
+
+def _back(request) -> HttpResponseRedirect:
+    """303 to the page the form was sent from (this site only), else the API root."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("api-root")
+    return HttpResponseRedirect(target, status=303)
+
+
+@require_POST
+@csrf_protect
+def browser_key_use(request):
+    """"Use an API key": check the pasted key as the API would, then remember it."""
+    try:
+        api_key = _pasted_key(request.POST.get("key", "").strip())
+    except exceptions.AuthenticationFailed as refusal:
+        messages.error(request, f"{refusal.detail} ({refusal.error_code})")
+        return _back(request)
+    request.session.cycle_key()  # new credentials, new session id (as a login does)
+    rotate_token(request)
+    request.session[BROWSER_KEY] = {"identifier": api_key.identifier, "check": _check(api_key)}
+    messages.success(request, f"These pages now act as the API key {api_key.prefix} "
+                              f"({api_key.name}) of {api_key.workspace.name}.")
+    return _back(request)
+
+
+@require_POST
+@csrf_protect
+def browser_key_forget(request):
+    """"Forget key": this browser's pages stop acting as the pasted key."""
+    if request.session.pop(BROWSER_KEY, None) is not None:
+        rotate_token(request)
+        messages.success(request, "The API key is forgotten: these pages no longer use it.")
+    return _back(request)
+
+
+class BrowserApiKeyAuthentication(SessionAuthentication):
+    """A key pasted in the browsable API, read from the session on every request and checked
+    as the header's key is (revoked or expired: the same 401); CSRF enforced."""
+
+    def authenticate(self, request):
+        stored = request._request.session.get(BROWSER_KEY)
+        if not isinstance(stored, dict):
+            return None
+        self.enforce_csrf(request)
+        api_key = unscoped_api_key_by_identifier(stored.get("identifier", ""))
+        if api_key is None or not constant_time_compare(_check(api_key), stored.get("check")):
+            raise UnknownKey("The API key pasted on this page no longer exists. Use "
+                             "\"Forget key\", or paste another key.")
+        return authenticated_key(request, api_key)
+
+
+class BrowserApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "metachat.api.session.BrowserApiKeyAuthentication"
+    name = "BrowserApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey", "in": "cookie", "name": "sessionid",
+            "description": "A secret API key pasted into the browsable API's \"Use an API "
+            "key\" form: the session then acts as that key (its workspace, scopes and rate); "
+            "unsafe methods also need the X-CSRFToken header.",
         }

@@ -1,13 +1,23 @@
 """The browsable API in a browser: an operator logged in to the admin, CSRF enforced, one
-workspace of theirs at a time, a viewer only reads; every route with or without a slash;
-the docs served offline."""
+workspace of theirs at a time, a viewer only reads; a developer's pasted API key; every
+route with or without a slash; the docs served offline."""
 import re
+from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 
+from apikeys.services import api_key_revoke, api_key_roll
 from conversations.models import Document
-from tests.factories import ConversationFactory, MembershipFactory, UserFactory, WorkspaceFactory
+from tests.factories import (
+    ApiKeyFactory,
+    ConversationFactory,
+    MembershipFactory,
+    PublishableKeyFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -170,3 +180,208 @@ def test_the_docs_are_served_by_the_product(client, path, db):
     for asset in assets:
         assert asset.startswith("/static/drf_spectacular_sidecar/"), asset
         assert client.get(asset).status_code == 200, asset
+
+
+# --- A developer's API key pasted on the page ---------------------------------------------
+
+def _browser() -> Client:
+    """A browser of someone with no admin account: CSRF checks on, only what the page gives."""
+    return Client(enforce_csrf_checks=True)
+
+
+def _page_token(page) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+
+
+def _paste(browser: Client, secret: str, page: str = "/v1/conversations"):
+    """Open `page` in HTML, paste `secret` into "Use an API key", follow back to the page."""
+    shown = browser.get(page, HTTP_ACCEPT="text/html")
+    assert 'action="/api-auth/key"' in shown.content.decode()
+    return browser.post("/api-auth/key", {
+        "key": secret, "next": page, "csrfmiddlewaretoken": _page_token(shown),
+    }, follow=True, HTTP_ACCEPT="text/html")
+
+
+def _forget(browser: Client):
+    shown = browser.get("/v1/", HTTP_ACCEPT="text/html")
+    assert "Forget key" in shown.content.decode()
+    return browser.post("/api-auth/key/forget", {
+        "next": "/v1/", "csrfmiddlewaretoken": _page_token(shown),
+    }, follow=True, HTTP_ACCEPT="text/html")
+
+
+def _sessions_decoded() -> str:
+    return " ".join(str(session.get_decoded()) + session.session_data
+                    for session in Session.objects.all())
+
+
+def test_a_developer_without_an_account_is_asked_for_a_key_on_the_page(db):
+    page = _browser().get("/v1/", HTTP_ACCEPT="text/html")
+
+    assert page.status_code == 401
+    html = page.content.decode()
+    assert "Use an API key" in html and 'name="key"' in html and "csrfmiddlewaretoken" in html
+    assert "Forget key" not in html
+
+
+def test_a_pasted_key_lists_its_workspaces_conversations_only(workspace, other_workspace):
+    mine = ConversationFactory(workspace=workspace)
+    theirs = ConversationFactory(workspace=other_workspace)
+    api_key = ApiKeyFactory(workspace=workspace, name="Dev laptop",
+                            scopes=["conversations:read"])
+    browser = _browser()
+
+    page = _paste(browser, api_key.secret)
+
+    assert page.status_code == 200, page.content
+    html = page.content.decode()
+    assert mine.public_id in html and theirs.public_id not in html
+    assert api_key.prefix in html and "Dev laptop" in html
+    assert api_key.secret not in html
+    assert [c["id"] for c in browser.get("/v1/conversations").json()["data"]] == [mine.public_id]
+    assert browser.get(f"/v1/conversations/{theirs.public_id}").status_code == 404
+    assert browser.get("/v1/me").json()["data"]["keyId"] == api_key.public_id
+    # The key's scopes, not more: it may not read documents.
+    refused = browser.get("/v1/documents")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
+
+
+def test_a_key_of_workspace_a_never_sees_workspace_b(workspace, other_workspace):
+    theirs = ConversationFactory(workspace=other_workspace)
+    browser = _browser()
+    _paste(browser, ApiKeyFactory(workspace=workspace).secret)
+
+    assert browser.get("/v1/conversations").json()["data"] == []
+    assert browser.get(f"/v1/conversations/{theirs.public_id}").status_code == 404
+    assert browser.get(f"/v1/conversations?tenantId={other_workspace.public_id}"
+                       ).json()["error"]["code"] == "tenant_mismatch"
+    # Choosing a workspace is for operators: the key's stays the key's.
+    chosen = browser.get(f"/v1/?workspace={other_workspace.public_id}").json()["data"]
+    assert chosen["workspace"] == workspace.public_id
+
+
+def test_writes_need_the_csrf_token_including_the_paste_form(workspace):
+    api_key = ApiKeyFactory(workspace=workspace)
+    browser = _browser()
+
+    unpasted = browser.post("/api-auth/key", {"key": api_key.secret, "next": "/v1/"})
+    assert unpasted.status_code == 403
+    assert browser.get("/v1/conversations").status_code == 401
+
+    _paste(browser, api_key.secret)
+    forged = browser.post("/v1/documents", DOCUMENT, content_type="application/json")
+    assert forged.status_code == 403 and "CSRF" in forged.json()["error"]["message"]
+    assert not Document.objects.exists()
+
+    token = browser.cookies["csrftoken"].value
+    made = browser.post("/v1/documents", DOCUMENT, content_type="application/json",
+                        HTTP_X_CSRFTOKEN=token)
+    assert made.status_code == 201
+    assert Document.objects.get().workspace == workspace
+
+    unforgotten = browser.post("/api-auth/key/forget", {"next": "/v1/"})
+    assert unforgotten.status_code == 403
+    assert browser.get("/v1/conversations").status_code == 200
+
+
+def test_a_revoked_key_is_refused_on_the_next_page_with_the_apis_error(workspace):
+    api_key = ApiKeyFactory(workspace=workspace)
+    browser = _browser()
+    _paste(browser, api_key.secret)
+    assert browser.get("/v1/conversations").status_code == 200
+
+    api_key_revoke(api_key=api_key)
+
+    response = browser.get("/v1/conversations")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "revoked_key"
+    page = browser.get("/v1/conversations", HTTP_ACCEPT="text/html")
+    assert page.status_code == 401 and "This API key was revoked" in page.content.decode()
+    assert "Forget key" in page.content.decode()
+
+
+def test_a_rolled_key_expires_for_the_browser_too(workspace):
+    api_key = ApiKeyFactory(workspace=workspace)
+    browser = _browser()
+    _paste(browser, api_key.secret)
+
+    api_key_roll(api_key=api_key, grace_period=timedelta(0))
+
+    assert browser.get("/v1/conversations").json()["error"]["code"] == "expired_key"
+
+
+@pytest.mark.parametrize("make, code, words", [
+    (lambda ws: PublishableKeyFactory(workspace=ws, allowed_origins=["https://shop.example.com"]
+                                      ).secret, "publishable_key", "publishable key"),
+    (lambda ws: ApiKeyFactory(workspace=ws).secret[:-1] + "0", "malformed_key", "copied whole"),
+    (lambda ws: _revoked(ws).secret, "revoked_key", "This API key was revoked"),
+    (lambda ws: "not a key", "malformed_key", "well-formed"),
+])
+def test_a_key_that_cannot_call_the_api_is_refused_with_a_clear_message(workspace, make, code,
+                                                                        words):
+    browser = _browser()
+
+    page = _paste(browser, make(workspace))
+
+    html = page.content.decode()
+    assert words in html and f"({code})" in html
+    assert "Forget key" not in html
+    assert browser.get("/v1/conversations").json()["error"]["code"] == "missing_credentials"
+
+
+def _revoked(workspace):
+    api_key = ApiKeyFactory(workspace=workspace)
+    api_key_revoke(api_key=api_key)
+    return api_key
+
+
+def test_the_session_table_never_holds_the_key(workspace):
+    api_key = ApiKeyFactory(workspace=workspace)
+    browser = _browser()
+
+    _paste(browser, api_key.secret)
+
+    stored = _sessions_decoded()
+    assert api_key.identifier in stored  # the pasted key is in the session…
+    assert api_key.secret not in stored and api_key.secret[len("mc_live_"):] not in stored
+    assert api_key.key_hash not in stored  # …as neither the key nor its stored hash
+
+
+def test_forget_key_ends_it(workspace):
+    browser = _browser()
+    _paste(browser, ApiKeyFactory(workspace=workspace).secret)
+
+    page = _forget(browser)
+
+    assert "no longer use it" in page.content.decode()
+    response = browser.get("/v1/conversations")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "missing_credentials"
+
+
+def test_a_header_still_wins_over_a_pasted_key(workspace, other_workspace):
+    browser = _browser()
+    _paste(browser, ApiKeyFactory(workspace=workspace).secret)
+    other = ApiKeyFactory(workspace=other_workspace)
+
+    response = browser.get("/v1/me", HTTP_AUTHORIZATION=f"Bearer {other.secret}")
+
+    assert response.json()["data"]["workspaceId"] == other_workspace.public_id
+
+
+def test_a_pasted_key_has_the_keys_rate_limit(workspace):
+    api_key = ApiKeyFactory(workspace=workspace, rate_limit="2/min")
+    browser = _browser()
+    _paste(browser, api_key.secret)  # the page it returns to counts once
+
+    browser.get("/v1/conversations")
+    over = browser.get("/v1/conversations")
+
+    assert over.status_code == 429 and over.json()["error"]["code"] == "rate_limited"
+
+
+def test_the_schema_names_the_pasted_key_scheme(client, db):
+    schemes = client.get("/v1/schema/?format=json").json()["components"]["securitySchemes"]
+
+    assert schemes["BrowserApiKey"]["in"] == "cookie"
+    assert "Use an API key" in schemes["BrowserApiKey"]["description"]
