@@ -13,6 +13,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 
 from tests.conversations.pdfs import pdf_with_lines
@@ -85,7 +86,7 @@ class Block:
             in_response = False
             if not stripped and not pending:
                 continue
-            pending += line.strip() + "\n"
+            pending += line + "\n"
             if pending.rstrip().endswith("\\"):
                 continue
             try:
@@ -101,12 +102,13 @@ class Block:
 def readme_blocks() -> list[Block]:
     text = README.read_text()
     return [
-        Block(line=text[: m.start()].count("\n") + 1, text=textwrap_dedent(m.group(2), m.group(1)))
+        Block(line=text[: m.start()].count("\n") + 1, text=_dedented(m.group(2), m.group(1)))
         for m in FENCE.finditer(text)
     ]
 
 
-def textwrap_dedent(body: str, indent: str) -> str:
+def _dedented(body: str, indent: str) -> str:
+    """A block indented under a list item, as it would be pasted."""
     return "\n".join(line.removeprefix(indent) for line in body.splitlines())
 
 
@@ -244,8 +246,13 @@ def test_create_workspace_runs_as_written_on_a_fresh_database(tmp_path):
     password = re.search(r"Created operator 'alice' with password (\S+) ", result.stderr)
     assert password, result.stderr
     with sqlite3.connect(database) as db:
-        staff, superuser = db.execute(
-            "SELECT is_staff, is_superuser FROM auth_user WHERE username = 'alice'").fetchone()
+        staff, superuser, hashed = db.execute(
+            "SELECT is_staff, is_superuser, password FROM auth_user WHERE username = 'alice'"
+        ).fetchone()
         names = db.execute("SELECT name FROM workspaces_workspace").fetchall()
-    assert (staff, superuser) == (1, 0)
-    assert names == [("Acme",)]
+        roles = db.execute(
+            "SELECT m.role FROM workspaces_membership m JOIN auth_user u ON u.id = m.user_id "
+            "WHERE u.username = 'alice'").fetchall()
+    assert (staff, superuser) == (1, 0)  # an operator, not a superuser
+    assert check_password(password.group(1), hashed)  # she logs in with what was printed
+    assert names == [("Acme",)] and roles == [("owner",)]
