@@ -30,7 +30,7 @@ class EnvelopeBrowsableAPIRenderer(BrowsableAPIRenderer):
     def get_context(self, data, accepted_media_type, renderer_context):
         context = super().get_context(data, accepted_media_type, renderer_context)
         request = renderer_context["request"]
-        identifier = browser_key_identifier(request._request.session)
+        identifier = browser_key_identifier(getattr(request._request, "session", None))
         in_use = isinstance(request.successful_authenticator, BrowserApiKeyAuthentication)
         context.update(
             # Only the prefix and name are ever shown: the key itself is not in the session.

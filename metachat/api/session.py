@@ -185,7 +185,7 @@ def _pasted_key(plaintext: str) -> ApiKey:
 
 def browser_key_identifier(session) -> str | None:
     """The lookup identifier of the key pasted in this session, if any."""
-    stored = session.get(BROWSER_KEY)
+    stored = session.get(BROWSER_KEY) if session is not None else None
     return stored.get("identifier") if isinstance(stored, dict) else None
 
 
@@ -230,7 +230,8 @@ class BrowserApiKeyAuthentication(SessionAuthentication):
     as the header's key is (revoked or expired: the same 401); CSRF enforced."""
 
     def authenticate(self, request):
-        stored = request._request.session.get(BROWSER_KEY)
+        session = getattr(request._request, "session", None)  # none without the middleware
+        stored = session.get(BROWSER_KEY) if session is not None else None
         if not isinstance(stored, dict):
             return None
         self.enforce_csrf(request)
