@@ -201,7 +201,7 @@ def _back(request) -> HttpResponseRedirect:
 @require_POST
 @csrf_protect
 def browser_key_use(request):
-    """"Use an API key": check the pasted key as the API would, then remember it."""
+    """The "Use an API key" form: check the pasted key as the API would, then remember it."""
     try:
         api_key = _pasted_key(request.POST.get("key", "").strip())
     except exceptions.AuthenticationFailed as refusal:
@@ -218,7 +218,7 @@ def browser_key_use(request):
 @require_POST
 @csrf_protect
 def browser_key_forget(request):
-    """"Forget key": this browser's pages stop acting as the pasted key."""
+    """The "Forget key" button: this browser's pages stop acting as the pasted key."""
     if request.session.pop(BROWSER_KEY, None) is not None:
         rotate_token(request)
         messages.success(request, "The API key is forgotten: these pages no longer use it.")
