@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from conversations.widget_api import widget_demo, widget_script
+from integrations.dashboard import integrations_dashboard
 from integrations.metrics import metrics
 from metachat.api.root import ApiRootView
 from metachat.api.session import browser_key_forget, browser_key_use
@@ -15,6 +16,7 @@ admin.site.site_title = "Meta Chat admin"
 admin.site.index_title = "Workspaces and integrations"
 # "View site" opens the API docs: the product has no public site of its own.
 admin.site.site_url = "/v1/docs/"
+admin.site.index_template = "admin/integrations/admin_index.html"
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -30,6 +32,9 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # The admin's Integrations section opens the dashboard, not the stock list of its models.
+    path("admin/integrations/", admin.site.admin_view(integrations_dashboard),
+         name="integrations-dashboard"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),

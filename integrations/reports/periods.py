@@ -34,3 +34,9 @@ def due_moment(schedule: ReportSchedule, period: datetime.date) -> datetime.date
 
 def local_today(tz_name: str, now: datetime.datetime) -> datetime.date:
     return now.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+def next_send_moment(schedule: ReportSchedule, now: datetime.datetime) -> datetime.datetime:
+    """When the schedule sends its next report: today's send time if it is still ahead,
+    else tomorrow's (local time, in the schedule's zone)."""
+    return due_moment(schedule, latest_due_period(schedule, now) + datetime.timedelta(days=1))
