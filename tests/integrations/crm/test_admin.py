@@ -216,5 +216,5 @@ def test_a_target_field_mapped_twice_is_a_form_error_not_a_crash(admin_client,
     response = admin_client.post(change_url(hubspot_connection), data)
 
     assert response.status_code == 200
-    assert "Please correct the duplicate" in response.content.decode()
+    assert "score is mapped twice." in response.content.decode()  # the service's words
     assert not hubspot_connection.field_mappings.filter(target_field="score").exists()
