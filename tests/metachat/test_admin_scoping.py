@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from metachat.workspaces.models import Membership
+from metachat.workspaces.models import Membership, Workspace
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -182,3 +182,18 @@ def test_only_a_memberships_role_changes(client_a, workspace, other_workspace):
     assert response.status_code == 302
     assert (colleague.workspace, colleague.role) == (workspace, Membership.Role.ADMIN)
     assert Membership.objects.get(workspace=other_workspace, user=colleague.user).role == "owner"
+
+
+def test_a_superuser_adds_a_workspace_through_the_service(client, db):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+
+    response = client.post(reverse("admin:workspaces_workspace_add"), {
+        "name": "Initech", "timezone": "Europe/Paris", "escalation_threshold": 0.4,
+        "idle_timeout_minutes": 20, "widget_colour": "", "memberships-TOTAL_FORMS": 0,
+        "memberships-INITIAL_FORMS": 0})
+
+    workspace = Workspace.objects.get(name="Initech")
+    assert response.status_code == 302
+    assert workspace.public_id.startswith("ws_")
+    assert (workspace.timezone, workspace.escalation_threshold,
+            workspace.idle_timeout_minutes) == ("Europe/Paris", 0.4, 20)
