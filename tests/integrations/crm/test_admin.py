@@ -389,3 +389,23 @@ def test_an_admin_mapping_is_saved_as_the_api_saves_it(workspace, zendesk, zende
     assert stored_mapping(zendesk_connection)[-1] == (
         "confidence", "custom_field:360001234567", "", "percent", 4)
     assert [p for *_, p in stored_mapping(zendesk_connection)] == [0, 1, 2, 3, 4]
+
+
+def test_a_mapping_that_does_not_fit_a_new_record_type_saves_nothing(workspace, hubspot,
+                                                                     hubspot_connection):
+    """The rows are checked against the stored record type on the form, then saved by the
+    service against the new one, which refuses them: everything is rolled back."""
+    before = stored_mapping(hubspot_connection)
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+    data = mapping_form(hubspot_connection, [{"source_field": "", "target_field":
+                                              "hubspot_owner_id", "fixed_value": "42",
+                                              "transform": ""}])
+    data.update(name="Renamed", target_object="contact")
+
+    response = post(browser, change_url(hubspot_connection), data, follow=True)
+
+    assert response.redirect_chain[-1][0] == change_url(hubspot_connection)
+    assert "Nothing was saved: HubSpot contact has no field" in response.content.decode()
+    hubspot_connection.refresh_from_db()
+    assert (hubspot_connection.name, hubspot_connection.target_object) == ("Marketing", "note")
+    assert stored_mapping(hubspot_connection) == before
