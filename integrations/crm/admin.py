@@ -160,6 +160,7 @@ class ConnectionForm(forms.ModelForm):
 
 @admin.register(CrmConnection)
 class CrmConnectionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
+    change_form_template = "admin/crm/crmconnection/change_form.html"
     list_display = ("name", "provider_label", "workspace", "status", "target_object",
                     "last_success_at", "last_error_short")
     list_filter = ("provider", "status")

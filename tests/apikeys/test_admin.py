@@ -239,7 +239,8 @@ def test_create_new_key_shows_the_key_once_and_it_works(workspace):
                                   "scopes": ["webhooks:read"]}, follow=True)
 
     assert f'href="{ADD}" class="addlink">Create new key</a>' in listing
-    assert "<h1>Create new key</h1>" in form
+    assert "<h1>Create new key</h1>" in form and "&rsaquo; Create new key" in form
+    assert "Add API key" not in form
     assert '<input type="submit" value="Create" class="default" name="_save">' in form
     assert "Save and add another" not in form and 'value="Save"' not in form
     [plaintext] = shown_keys(created)

@@ -294,7 +294,8 @@ def test_connect_a_crm_in_the_guides_words(workspace):
 
     assert f'href="{add_url()}" class="addlink">Connect a CRM</a>' in listing
     assert "<h1>Connect a CRM</h1>" in chooser
-    assert "<h1>Connect Salesforce</h1>" in form
+    assert "<h1>Connect Salesforce</h1>" in form and "&rsaquo; Connect Salesforce" in form
+    assert "Add CRM connection" not in form
     assert '<input type="submit" value="Connect" class="default" name="_save">' in form
     assert "Save and add another" not in form and 'value="Save"' not in form
 
