@@ -17,6 +17,7 @@ from apikeys.scopes import SCOPE_CHOICES
 from apikeys.selectors import api_keys_unused
 from apikeys.services import (
     DEFAULT_GRACE_PERIOD,
+    MAX_GRACE_PERIOD,
     api_key_create,
     api_key_revoke,
     api_key_roll,
@@ -84,7 +85,8 @@ class ApiKeyForm(forms.ModelForm):
 
 class RollForm(forms.Form):
     grace_hours = forms.IntegerField(
-        min_value=0, max_value=30 * 24, initial=int(DEFAULT_GRACE_PERIOD.total_seconds() // 3600),
+        min_value=0, max_value=int(MAX_GRACE_PERIOD.total_seconds() // 3600),
+        initial=int(DEFAULT_GRACE_PERIOD.total_seconds() // 3600),
         label="Grace period (hours)",
         help_text="How long the old keys keep working, so clients can switch to the new ones.",
     )
