@@ -1,4 +1,5 @@
-"""API keys in the admin: created with the secret shown once, revoked, rolled; never a hash."""
+"""API keys in the admin: Create new key (the secret shown once), Revoke and Roll as buttons on
+each key's page and row (and as list actions); never a hash."""
 from datetime import timedelta
 
 from django import forms
@@ -7,16 +8,33 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from apikeys.models import ApiKey
 from apikeys.origins import origins_normalise
 from apikeys.publishable import widget_script_url, widget_snippet
 from apikeys.scopes import SCOPE_CHOICES
 from apikeys.selectors import api_keys_unused
-from apikeys.services import DEFAULT_GRACE_PERIOD, api_key_create, api_key_revoke, api_key_roll
+from apikeys.services import (
+    DEFAULT_GRACE_PERIOD,
+    MAX_GRACE_PERIOD,
+    api_key_create,
+    api_key_revoke,
+    api_key_roll,
+    api_key_update,
+)
+from metachat.workspaces.buttons import ObjectButtonsMixin, button
 from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
 
 SHOWN_ONCE = "Copy it now: it is shown only this once."
+
+
+def _local_path(request, path: str) -> str:
+    """`path` if it leads to this site, else nothing (it becomes a link on the page)."""
+    if url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return path
+    return ""
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -67,7 +85,8 @@ class ApiKeyForm(forms.ModelForm):
 
 class RollForm(forms.Form):
     grace_hours = forms.IntegerField(
-        min_value=0, max_value=30 * 24, initial=int(DEFAULT_GRACE_PERIOD.total_seconds() // 3600),
+        min_value=0, max_value=int(MAX_GRACE_PERIOD.total_seconds() // 3600),
+        initial=int(DEFAULT_GRACE_PERIOD.total_seconds() // 3600),
         label="Grace period (hours)",
         help_text="How long the old keys keep working, so clients can switch to the new ones.",
     )
@@ -105,8 +124,9 @@ class UsageFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
+class ApiKeyAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
     form = ApiKeyForm
+    change_form_template = "admin/apikeys/apikey/change_form.html"
     list_display = (
         "name", "kind_label", "workspace", "prefix", "scope_list", "origin_list",
         "status_label", "created_at", "expires_at", "last_used_at",
@@ -147,9 +167,9 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Snippet to paste into your pages")
     def snippet(self, obj):
-        if obj is None or not obj.is_publishable:
+        if obj is None or not obj.is_publishable or not getattr(obj, "script_url", ""):
             return "—"
-        code = widget_snippet(api_key=obj, script_url=widget_script_url(self._request))
+        code = widget_snippet(api_key=obj, script_url=obj.script_url)
         return format_html(
             '<textarea readonly rows="3" cols="90" onclick="this.select()" '
             'aria-label="Widget snippet">{}</textarea>', code,
@@ -165,9 +185,18 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
                 fields.insert(3, "snippet")
         return fields
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        self._request = request  # the snippet names this server's address
-        return super().get_form(request, obj, change=change, **kwargs)
+    def get_object(self, request, object_id, from_field=None):
+        api_key = super().get_object(request, object_id, from_field)
+        if api_key is not None:
+            # The snippet names this server's address. It rides on this request's key: the
+            # admin instance is shared by every request (and thread).
+            api_key.script_url = widget_script_url(request)
+        return api_key
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = {"title": "Create new key", "show_save_and_add_another": False,
+                         "show_save_and_continue": False, **(extra_context or {})}
+        return super().add_view(request, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(self.readonly_fields)
@@ -181,7 +210,12 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     # --- create through the service, show the secret once --------------------------------------
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            api_key_update(
+                api_key=obj, name=obj.name, scopes=obj.scopes,
+                allowed_origins=obj.allowed_origins, expires_at=obj.expires_at,
+                rate_limit=obj.rate_limit,
+            )
+            return
         # The mixin's checks (and its choice of workspace) run on `obj`; the key itself is
         # made by the service, which alone sees the plaintext.
         obj.workspace_id = self.workspace_to_create_in(request, obj.workspace_id)
@@ -210,7 +244,28 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         # the workspace).
         return request.user.is_active and request.user.is_superuser
 
-    # --- actions --------------------------------------------------------------------------------
+    # --- buttons on each key's page and row (the guide's words) ----------------------------------
+    change_actions = ["revoke", "roll"]
+    row_actions = ["revoke", "roll"]
+
+    def button_shown(self, request, obj, name):
+        active = obj.status == ApiKey.Status.ACTIVE
+        if name == "roll":
+            return active and obj.replaced_by_id is None
+        return active
+
+    @button("Revoke", description="The key stops working at once")
+    def revoke(self, request, api_key):
+        api_key_revoke(api_key=api_key)
+        self.message_user(request, f"“{api_key.name}” revoked: its next request is refused.",
+                          messages.SUCCESS)
+
+    @button("Roll", description="A new key replaces this one; the old one works for the grace "
+            "period you choose")
+    def roll(self, request, api_key):
+        return self._roll(request, [api_key], button_form=True)
+
+    # --- list actions, for several keys at once ------------------------------------------------
     @admin.action(description="Revoke selected keys (they stop working at once)",
                   permissions=["change"])
     def revoke_keys(self, request, queryset):
@@ -224,15 +279,21 @@ class ApiKeyAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Roll selected keys (new keys; the old ones work for a while)",
                   permissions=["change"])
     def roll_keys(self, request, queryset):
-        editable = self.changeable(request, queryset)
+        return self._roll(request, self.changeable(request, queryset))
+
+    def _roll(self, request, editable, *, button_form=False):
+        """Ask the grace period (the first time), then roll each key and show each new key
+        once, in the message on the next page."""
         form = RollForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             context = {
                 **self.admin_site.each_context(request),
-                "title": "Roll API keys",
+                "title": "Roll API key" if button_form else "Roll API keys",
                 "opts": self.model._meta,
                 "keys": editable,
                 "form": form,
+                "button_form": button_form,
+                "next": _local_path(request, request.POST.get("next", "")),
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/apikeys/apikey/roll.html", context)

@@ -1,4 +1,4 @@
-"""Writes to API keys: create, revoke, roll, and the last-used stamp."""
+"""Writes to API keys: create, change, revoke, roll, and the last-used stamp."""
 import logging
 from datetime import datetime, timedelta
 
@@ -76,6 +76,28 @@ def api_key_create(
     api_key.save()
     logger.info("api key %s created in workspace %s", api_key.public_id, workspace.public_id)
     return api_key, new.plaintext
+
+
+@transaction.atomic
+def api_key_update(
+    *, api_key: ApiKey, name: str, scopes: list[str], allowed_origins: list[str],
+    expires_at: datetime | None, rate_limit: str,
+) -> ApiKey:
+    """Rename a key or change what it may do; its kind, workspace and secret stay. Every
+    process stops using its copy at once, so narrowed scopes hold from the next request."""
+    try:
+        api_key.allowed_origins = origins_normalise(allowed_origins or [])
+    except ValidationError as error:
+        raise ValidationError({"allowed_origins": error.messages})
+    api_key.name = name
+    api_key.scopes = normalise_scopes(scopes or [])
+    api_key.expires_at = expires_at
+    api_key.rate_limit = rate_limit
+    api_key.full_clean(exclude=["identifier", "key_hash"])
+    api_key.save(update_fields=["name", "scopes", "allowed_origins", "expires_at", "rate_limit"])
+    _forget(api_key.identifier)
+    logger.info("api key %s changed", api_key.public_id)
+    return api_key
 
 
 def _forget(identifier: str) -> None:

@@ -1,8 +1,10 @@
-"""CRM connections in the admin: a connect form per provider, the field mapping, actions
-Test connection / Disconnect / Reconnect, and the sync log. Secrets are never shown back."""
+"""CRM connections in the admin: Connect a CRM (a form per provider), the field mapping
+(saved by the API's service), buttons Test <CRM> connection / Disconnect / Reconnect, and
+the sync log. Secrets are never shown back."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -30,31 +32,39 @@ class FieldMappingForm(forms.ModelForm):
         model = FieldMapping
         fields = ["source_field", "target_field", "fixed_value", "transform", "position"]
 
-    def clean(self):
-        data = super().clean()
-        if not data.get("source_field") and not data.get("fixed_value"):
-            raise ValidationError("Choose a source field or give a fixed value.")
-        if data.get("fixed_value"):
-            data["source_field"] = ""
-        return data
+    def validate_unique(self):
+        """The mapping is replaced as a whole: the service refuses a field mapped twice."""
 
 
 class FieldMappingFormSet(forms.BaseInlineFormSet):
+    """The rows are checked, and saved, by the services the API's
+    `PUT …/field-mappings` uses, so the admin applies the same rules and messages."""
+
+    # The new mapping, as the service takes it, once the operator changed it and it passed.
+    mappings: list[dict] | None = None
+
+    def validate_unique(self):
+        """The service refuses a field mapped twice, in its own words."""
+
     def clean(self):
         super().clean()
         if self.instance.pk is None or any(form.errors for form in self.forms):
             return  # a new connection starts with the provider's default mapping
-        targets = [form.cleaned_data["target_field"] for form in self.forms
-                   if form.cleaned_data and not form.cleaned_data.get("DELETE")]
-        changed = any(form.has_changed() for form in self.forms) or self.deleted_forms
-        if not changed:
+        if not (any(form.has_changed() for form in self.forms) or self.deleted_forms):
             return
+        kept = sorted(
+            (form for form in self.forms
+             if form.cleaned_data and not self._should_delete_form(form)),
+            key=lambda form: form.cleaned_data.get("position") or 0,
+        )
+        mappings = [{name: form.cleaned_data.get(name) or "" for name in
+                     ("source_field", "target_field", "fixed_value", "transform")}
+                    for form in kept]
         try:
-            services.crm_target_fields_check(
-                provider=services.crm_provider_for(connection=self.instance),
-                target_fields=targets)
+            services.field_mappings_check(connection=self.instance, mappings=mappings)
         except services.CrmInputError as error:
             raise ValidationError(error.message) from None
+        self.mappings = mappings
 
 
 class FieldMappingInline(admin.TabularInline):
@@ -150,6 +160,7 @@ class ConnectionForm(forms.ModelForm):
 
 @admin.register(CrmConnection)
 class CrmConnectionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
+    change_form_template = "admin/crm/crmconnection/change_form.html"
     list_display = ("name", "provider_label", "workspace", "status", "target_object",
                     "last_success_at", "last_error_short")
     list_filter = ("provider", "status")
@@ -217,9 +228,19 @@ class CrmConnectionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.Mo
                 ],
             }
             return TemplateResponse(request, "admin/crm/choose_provider.html", context)
-        extra_context = {**(extra_context or {}),
+        extra_context = {"show_save_and_add_another": False, "show_save_and_continue": False,
+                         **(extra_context or {}),
                          "title": f"Connect {provider_class(self._provider_key(request)).label}"}
         return super().add_view(request, form_url, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.CrmInputError as error:
+            # The mapping passed against the stored settings but not the new ones (another
+            # record type, say). The view's transaction is rolled back: nothing was saved.
+            self.message_user(request, f"Nothing was saved: {error.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -239,6 +260,18 @@ class CrmConnectionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.Mo
             credentials=form.checked_credentials, target_object=form.checked_target,
             events=form.cleaned_data["events"], verified=True,
         )
+
+    def save_formset(self, request, form, formset, change):
+        if not isinstance(formset, FieldMappingFormSet):
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.mappings is None:
+            return None  # the mapping was not changed
+        previous = list(form.instance.field_mappings.all())
+        formset.new_objects = services.field_mappings_replace(
+            connection=form.instance, mappings=formset.mappings)
+        formset.deleted_objects = previous
+        return None
 
     # --- display -----------------------------------------------------------------------------
     @admin.display(description="CRM", ordering="provider")

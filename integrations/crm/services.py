@@ -280,13 +280,20 @@ def crm_connection_update(
     return connection
 
 
-def field_mappings_replace(*, connection: CrmConnection, mappings: list) -> list[FieldMapping]:
-    """Replace the mapping, each target field checked against the CRM's own field list."""
+def field_mappings_check(*, connection: CrmConnection, mappings: list) -> list[MappingSpec]:
+    """The rules a new mapping must meet: each row's (with the provider's own), then the
+    CRM's field list. Raises CrmInputError naming the first bad row; writes nothing."""
     specs = field_mappings_clean(
         mappings=mappings, provider_cls=crm_provider_get(provider=connection.provider)
     )
     crm_target_fields_check(provider=crm_provider_for(connection=connection),
                             target_fields=[spec.target_field for spec in specs])
+    return specs
+
+
+def field_mappings_replace(*, connection: CrmConnection, mappings: list) -> list[FieldMapping]:
+    """Replace the mapping, after `field_mappings_check`."""
+    specs = field_mappings_check(connection=connection, mappings=mappings)
     with transaction.atomic():
         connection.field_mappings.all().delete()
         return _mappings_write(connection=connection, specs=specs)

@@ -35,8 +35,24 @@ class ReportScheduleAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("last_period", "last_sent_at", "email_preview")
     actions = ["send_now"]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return ("workspace", *self.readonly_fields)  # a schedule never moves to another tenant
+
+    def save_model(self, request, obj, form, change):
+        workspace = obj.workspace if change else Workspace.objects.get(
+            pk=self.workspace_to_create_in(request, obj.workspace_id))
+        saved = services.report_schedule_save(
+            workspace=workspace, schedule=obj if change else None, kind=obj.kind,
+            send_at=obj.send_at, timezone=obj.timezone, recipients=obj.recipients,
+            active=obj.active,
+        )
+        obj.pk, obj.created_at, obj._state.adding = saved.pk, saved.created_at, False
+
     def get_changeform_initial_data(self, request):
-        # A new schedule starts in the time zone of the operator's workspace.
+        # A new schedule starts in the time zone of the operator's workspace (a read of the
+        # scoping rule's editable workspaces, not a second copy of it).
         initial = super().get_changeform_initial_data(request)
         ids = editable_workspace_ids(request)
         if len(ids) == 1:

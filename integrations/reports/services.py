@@ -1,10 +1,12 @@
-"""Sending reports: find the due ones, claim each period once, email it, publish report.daily."""
+"""Report schedules, and sending reports: find the due ones, claim each period once, email it,
+publish report.daily."""
 import csv
 import datetime
 import io
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -26,6 +28,24 @@ CLAIM_LEASE = datetime.timedelta(minutes=10)
 CSV_COLUMNS = ["conversationId", "userId", "channel", "status", "startedAt", "endedAt",
                "durationSeconds", "escalationReason", "endReason", "messageCount",
                "lowestConfidence"]
+
+
+@transaction.atomic
+def report_schedule_save(
+    *, workspace, send_at: datetime.time, timezone: str, recipients: str = "",
+    active: bool = True, kind: str = ReportKind.DAILY, schedule: ReportSchedule | None = None,
+) -> ReportSchedule:
+    """Create the workspace's schedule of `kind`, or change `schedule`, which stays in its
+    workspace. The model's checks apply (time zone, addresses, one schedule per kind)."""
+    if schedule is None or schedule.pk is None:
+        schedule = ReportSchedule(workspace=workspace)
+    elif schedule.workspace_id != workspace.pk:
+        raise ValidationError("A report schedule stays in its workspace.")
+    schedule.kind, schedule.send_at, schedule.timezone = kind, send_at, timezone
+    schedule.recipients, schedule.active = recipients, active
+    schedule.full_clean()
+    schedule.save()
+    return schedule
 
 
 def report_schedules_due(

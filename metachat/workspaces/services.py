@@ -18,6 +18,26 @@ def workspace_create(*, name: str, timezone: str = "UTC", owner=None) -> Workspa
     return workspace
 
 
+# What an operator may change on a workspace; the identity secret changes only by rotation.
+WORKSPACE_SETTINGS = (
+    "name", "timezone", "escalation_threshold", "idle_timeout_minutes", "widget_name",
+    "widget_greeting", "widget_colour", "identity_verification_required",
+)
+
+
+@transaction.atomic
+def workspace_update(*, workspace: Workspace, **settings) -> Workspace:
+    """Change the workspace's settings (`WORKSPACE_SETTINGS`), checked by the model."""
+    unknown = set(settings) - set(WORKSPACE_SETTINGS)
+    if unknown:
+        raise TypeError(f"Not a workspace setting: {', '.join(sorted(unknown))}.")
+    for name, value in settings.items():
+        setattr(workspace, name, value)
+    workspace.full_clean()
+    workspace.save(update_fields=list(settings) or None)
+    return workspace
+
+
 def operator_get_or_create(*, username: str) -> tuple[object, str | None]:
     """The user named `username`, or a new staff user of that name with a generated
     password; returns the user and the password when it was made (the only time it is

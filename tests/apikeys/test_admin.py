@@ -1,8 +1,11 @@
-"""API keys in the admin: the secret once in a message, revoke and roll, never a hash."""
+"""API keys in the admin: Create new key (the secret once, in a message), the Revoke and Roll
+buttons and list actions, never a hash; each workspace sees and changes only its own."""
+import html
 import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +14,8 @@ from rest_framework.test import APIClient
 from apikeys import keys
 from apikeys.models import ApiKey
 from metachat.workspaces.models import Membership
-from tests.factories import ApiKeyFactory, MembershipFactory
+from tests.factories import ApiKeyFactory, MembershipFactory, UserFactory
+from tests.metachat.test_browsable_api import _logged_in
 
 CHANGELIST = reverse("admin:apikeys_apikey_changelist")
 ADD = reverse("admin:apikeys_apikey_add")
@@ -189,3 +193,158 @@ def test_the_admin_refuses_a_publishable_key_without_origins(client_a, workspace
     assert response.status_code == 200
     assert "at least one allowed origin" in response.content.decode()
     assert not ApiKey.objects.exists()
+
+
+# --- the guide's words and buttons, as operators in a browser (CSRF checks on) ---------------
+REVOKED_MESSAGE = ("This API key was revoked. Create a new one in the admin (API keys → Create "
+                   "new key) or with POST /v1/api-keys.")
+
+
+def browser_of(workspace, role, username):
+    user = MembershipFactory(workspace=workspace, role=role,
+                             user=UserFactory(username=username)).user
+    return _logged_in(user)
+
+
+def post(browser, url, data=None, **kwargs):
+    """Submit a form of the page, with the CSRF token the page carries."""
+    data = {**(data or {}), "csrfmiddlewaretoken": browser.cookies["csrftoken"].value}
+    return browser.post(url, data, **kwargs)
+
+
+def buttons(page) -> dict[str, list[str]]:
+    """Each button's label → the URLs its forms post to."""
+    found: dict[str, list[str]] = {}
+    for action, body in re.findall(rb'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>',
+                                   page.content, re.S):
+        for label in re.findall(rb"<button[^>]*>\s*([^<]+?)\s*</button>", body):
+            found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
+    return found
+
+
+def change_url(api_key):
+    return reverse("admin:apikeys_apikey_change", args=[api_key.pk])
+
+
+def button_url(api_key, tool):
+    return reverse("admin:apikeys_apikey_actions", kwargs={"pk": api_key.pk, "tool": tool})
+
+
+def test_create_new_key_shows_the_key_once_and_it_works(workspace):
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+
+    listing = browser.get(CHANGELIST).content.decode()
+    form = browser.get(ADD).content.decode()
+    created = post(browser, ADD, {"workspace": workspace.pk, "name": "Webhook Integration",
+                                  "scopes": ["webhooks:read"]}, follow=True)
+
+    assert f'href="{ADD}" class="addlink">Create new key</a>' in listing
+    assert "<h1>Create new key</h1>" in form and "&rsaquo; Create new key" in form
+    assert "Add API key" not in form
+    assert '<input type="submit" value="Create" class="default" name="_save">' in form
+    assert "Save and add another" not in form and 'value="Save"' not in form
+    [plaintext] = shown_keys(created)
+    assert me_status(plaintext) == 200
+    api_key = ApiKey.objects.get(workspace=workspace)
+    assert plaintext not in browser.get(CHANGELIST).content.decode()
+    assert plaintext not in browser.get(change_url(api_key)).content.decode()
+
+
+def test_the_revoke_button_stops_the_key_at_once(workspace):
+    api_key = ApiKeyFactory(workspace=workspace, name="Zapier")
+    assert me_status(api_key.secret) == 200
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+
+    page = browser.get(change_url(api_key))
+    [url] = buttons(page)["Revoke"]
+    done = post(browser, url, follow=True)
+
+    assert url == button_url(api_key, "revoke")
+    assert done.redirect_chain[-1][0] == change_url(api_key)
+    assert "“Zapier” revoked" in done.content.decode()
+    refused = APIClient()
+    refused.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key.secret}")
+    response = refused.get("/v1/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "revoked_key"
+    assert response.json()["error"]["message"] == REVOKED_MESSAGE
+    # A revoked key has nothing left to revoke or roll, on its page or its row.
+    assert {"Revoke", "Roll"}.isdisjoint(buttons(browser.get(change_url(api_key))))
+    assert {"Revoke", "Roll"}.isdisjoint(buttons(browser.get(CHANGELIST)))
+
+
+def test_the_roll_button_on_a_row_asks_the_grace_period_then_shows_the_new_key_once(workspace):
+    api_key = ApiKeyFactory(workspace=workspace, name="Zapier")
+    browser = browser_of(workspace, Membership.Role.OWNER, "olga")
+
+    listing = browser.get(CHANGELIST)
+    [url] = buttons(listing)["Roll"]
+    assert url == button_url(api_key, "roll")
+    ask = post(browser, url, {"next": CHANGELIST})
+    assert ask.status_code == 200 and "Grace period (hours)" in ask.content.decode()
+    assert not ApiKey.objects.filter(replaced_by__isnull=False).exists()  # asking rolls nothing
+
+    done = post(browser, url, {"next": CHANGELIST, "apply": "Roll", "grace_hours": 2},
+                follow=True)
+
+    assert done.redirect_chain[-1][0] == CHANGELIST
+    [plaintext] = shown_keys(done)
+    assert me_status(plaintext) == 200
+    assert me_status(api_key.secret) == 200  # until the grace period ends
+    api_key.refresh_from_db()
+    assert timedelta(hours=1, minutes=59) < api_key.expires_at - timezone.now() <= \
+        timedelta(hours=2)
+    with time_machine.travel(api_key.expires_at + timedelta(seconds=1), tick=False):
+        assert me_status(api_key.secret) == 401
+        assert me_status(plaintext) == 200
+    # Shown once: not on the next page; the rolled key has no Roll button any more.
+    again = browser.get(CHANGELIST)
+    assert plaintext not in again.content.decode()
+    assert buttons(again)["Roll"] == [button_url(api_key.replaced_by, "roll")]
+
+
+def test_a_viewer_sees_no_buttons_and_pressing_one_changes_nothing(workspace):
+    api_key = ApiKeyFactory(workspace=workspace)
+    browser = browser_of(workspace, Membership.Role.VIEWER, "vera")
+
+    pages = [browser.get(CHANGELIST), browser.get(change_url(api_key))]
+    revoke = post(browser, button_url(api_key, "revoke"))
+    roll = post(browser, button_url(api_key, "roll"), {"apply": "Roll", "grace_hours": 0})
+
+    for page in pages:
+        assert page.status_code == 200
+        assert {"Revoke", "Roll"}.isdisjoint(buttons(page))
+        assert "Create new key" not in page.content.decode()
+    assert (revoke.status_code, roll.status_code) == (404, 404)
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is None and api_key.replaced_by is None
+    assert ApiKey.objects.count() == 1
+    assert me_status(api_key.secret) == 200
+
+
+def test_another_workspaces_key_is_not_found_by_its_urls(workspace, other_workspace):
+    theirs = ApiKeyFactory(workspace=other_workspace, name="Globex key")
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+
+    assert browser.get(change_url(theirs)).status_code == 404
+    assert post(browser, button_url(theirs, "revoke")).status_code == 404
+    assert post(browser, button_url(theirs, "roll"),
+                {"apply": "Roll", "grace_hours": 0}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None and theirs.replaced_by is None
+    assert me_status(theirs.secret) == 200
+
+
+def test_narrowing_a_keys_scopes_holds_from_its_next_request(client_a, workspace, settings):
+    settings.API_KEY_CACHE_SECONDS = 3600  # this process would reuse its copy of the key
+    api_key = ApiKeyFactory(workspace=workspace, scopes=["chat:write", "conversations:read"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key.secret}")
+    assert api.get("/v1/conversations").status_code == 200
+
+    client_a.post(change_url(api_key), {"name": api_key.name, "scopes": ["chat:write"],
+                                        "expires_at_0": "", "expires_at_1": ""})
+
+    response = api.get("/v1/conversations")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "insufficient_scope"

@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from metachat.workspaces.models import Membership
+from metachat.workspaces.models import Membership, Workspace
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -154,3 +154,46 @@ def test_verification_cannot_be_required_without_an_identity_secret(client_a, wo
     assert response.status_code == 200
     assert "Generate an identity secret first" in response.content.decode()
     assert workspace.identity_verification_required is False
+
+
+def test_a_membership_saved_in_the_admin_lets_the_member_in(client, workspace):
+    """Through membership_set, as the setup commands do: the new member becomes staff."""
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    newcomer = UserFactory(username="nina", is_staff=False)
+
+    response = client.post(reverse("admin:workspaces_membership_add"),
+                           {"workspace": workspace.pk, "user": newcomer.pk, "role": "viewer"})
+
+    newcomer.refresh_from_db()
+    assert response.status_code == 302
+    assert Membership.objects.get(workspace=workspace, user=newcomer).role == "viewer"
+    assert newcomer.is_staff
+
+
+def test_only_a_memberships_role_changes(client_a, workspace, other_workspace):
+    colleague = MembershipFactory(workspace=workspace, user=UserFactory(username="carl"),
+                                  role=Membership.Role.VIEWER)
+    MembershipFactory(workspace=other_workspace, user=colleague.user)
+
+    response = client_a.post(change_url(colleague), {
+        "workspace": other_workspace.pk, "user": colleague.user_id, "role": "admin"})
+
+    colleague.refresh_from_db()
+    assert response.status_code == 302
+    assert (colleague.workspace, colleague.role) == (workspace, Membership.Role.ADMIN)
+    assert Membership.objects.get(workspace=other_workspace, user=colleague.user).role == "owner"
+
+
+def test_a_superuser_adds_a_workspace_through_the_service(client, db):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+
+    response = client.post(reverse("admin:workspaces_workspace_add"), {
+        "name": "Initech", "timezone": "Europe/Paris", "escalation_threshold": 0.4,
+        "idle_timeout_minutes": 20, "widget_colour": "", "memberships-TOTAL_FORMS": 0,
+        "memberships-INITIAL_FORMS": 0})
+
+    workspace = Workspace.objects.get(name="Initech")
+    assert response.status_code == 302
+    assert workspace.public_id.startswith("ws_")
+    assert (workspace.timezone, workspace.escalation_threshold,
+            workspace.idle_timeout_minutes) == ("Europe/Paris", 0.4, 20)

@@ -74,3 +74,19 @@ def test_a_viewer_cannot_change_the_schedule_and_others_see_nothing(client, work
     assert client.get(url).status_code == 404
     schedule.refresh_from_db()
     assert schedule.send_at == datetime.time(9, 0)
+
+
+def test_a_schedule_stays_in_its_workspace(client, operator, workspace, other_workspace):
+    MembershipFactory(workspace=other_workspace, user=operator)  # owner of both
+    schedule = ReportSchedule.objects.create(workspace=workspace)
+    client.force_login(operator)
+
+    response = client.post(reverse("admin:reports_reportschedule_change", args=[schedule.pk]), {
+        "workspace": other_workspace.pk, "kind": "daily", "send_at": "07:00",
+        "timezone": "Europe/Berlin", "recipients": "ops@example.com", "active": "on"})
+
+    schedule.refresh_from_db()
+    assert response.status_code == 302
+    assert (schedule.workspace, schedule.send_at, schedule.timezone) == (
+        workspace, datetime.time(7, 0), "Europe/Berlin")
+    assert not ReportSchedule.objects.filter(workspace=other_workspace).exists()

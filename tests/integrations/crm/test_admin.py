@@ -1,9 +1,17 @@
-"""The CRM admin through real admin URLs: connect per provider, mapping, actions, secrets."""
+"""The CRM admin through real admin URLs: Connect a CRM per provider, the mapping (saved by
+the API's service), the buttons and actions, secrets, and who may press what."""
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
 from integrations.crm.models import CrmConnection
+from integrations.crm.providers import provider_class
 from integrations.crm.services import crm_connection_connect
+from metachat.workspaces.models import Membership
+from tests.factories import MembershipFactory, UserFactory
+from tests.metachat.test_browsable_api import _logged_in
 
 CHANGELIST = "admin:crm_crmconnection_changelist"
 
@@ -216,5 +224,189 @@ def test_a_target_field_mapped_twice_is_a_form_error_not_a_crash(admin_client,
     response = admin_client.post(change_url(hubspot_connection), data)
 
     assert response.status_code == 200
-    assert "Please correct the duplicate" in response.content.decode()
+    assert "score is mapped twice." in response.content.decode()  # the service's words
     assert not hubspot_connection.field_mappings.filter(target_field="score").exists()
+
+
+# --- the guide's words and buttons, as operators in a browser (CSRF checks on) ---------------
+def browser_of(workspace, role, username):
+    user = MembershipFactory(workspace=workspace, role=role,
+                             user=UserFactory(username=username)).user
+    return _logged_in(user)
+
+
+def post(browser, url, data=None, **kwargs):
+    data = {**(data or {}), "csrfmiddlewaretoken": browser.cookies["csrftoken"].value}
+    return browser.post(url, data, **kwargs)
+
+
+def buttons(page) -> dict[str, list[str]]:
+    """Each button's label → the URLs its forms post to."""
+    found: dict[str, list[str]] = {}
+    for action, body in re.findall(rb'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>',
+                                   page.content, re.S):
+        for label in re.findall(rb"<button[^>]*>\s*([^<]+?)\s*</button>", body):
+            found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
+    return found
+
+
+def button_url(connection, tool):
+    return reverse("admin:crm_crmconnection_actions", kwargs={"pk": connection.pk, "tool": tool})
+
+
+def mapping_form(connection, rows) -> dict:
+    """The change page's form as saved unchanged but for the mapping `rows` (each a dict of
+    source_field, target_field, fixed_value, transform), the stored rows first."""
+    stored = list(connection.field_mappings.all())
+    data = {"name": connection.name, "events": connection.events,
+            "target_object": connection.target_object,
+            "field_mappings-TOTAL_FORMS": len(stored) + len(rows),
+            "field_mappings-INITIAL_FORMS": len(stored), "field_mappings-MIN_NUM_FORMS": 0,
+            "field_mappings-MAX_NUM_FORMS": 1000}
+    for field in provider_class(connection.provider).credential_fields:  # secrets left blank
+        data[f"credential_{field.name}"] = "" if field.secret else \
+            connection.credentials[field.name]
+    for i, mapping in enumerate(stored):
+        data.update({f"field_mappings-{i}-id": mapping.pk,
+                     f"field_mappings-{i}-connection": connection.pk,
+                     f"field_mappings-{i}-source_field": mapping.source_field,
+                     f"field_mappings-{i}-target_field": mapping.target_field,
+                     f"field_mappings-{i}-fixed_value": mapping.fixed_value,
+                     f"field_mappings-{i}-transform": mapping.transform,
+                     f"field_mappings-{i}-position": mapping.position})
+    for j, row in enumerate(rows, start=len(stored)):
+        data.update({f"field_mappings-{j}-{key}": value for key, value in row.items()})
+        data[f"field_mappings-{j}-position"] = j
+    return data
+
+
+def stored_mapping(connection):
+    return list(connection.field_mappings.values_list(
+        "source_field", "target_field", "fixed_value", "transform", "position"))
+
+
+def test_connect_a_crm_in_the_guides_words(workspace):
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+
+    listing = browser.get(reverse(CHANGELIST)).content.decode()
+    chooser = browser.get(add_url()).content.decode()
+    form = browser.get(add_url("salesforce")).content.decode()
+
+    assert f'href="{add_url()}" class="addlink">Connect a CRM</a>' in listing
+    assert "<h1>Connect a CRM</h1>" in chooser
+    assert "<h1>Connect Salesforce</h1>" in form and "&rsaquo; Connect Salesforce" in form
+    assert "Add CRM connection" not in form
+    assert '<input type="submit" value="Connect" class="default" name="_save">' in form
+    assert "Save and add another" not in form and 'value="Save"' not in form
+
+
+def test_each_connection_has_a_test_button_named_after_its_crm(
+    workspace, salesforce, salesforce_connection, hubspot, hubspot_connection
+):
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+
+    rows = buttons(browser.get(reverse(CHANGELIST)))
+    page = buttons(browser.get(change_url(salesforce_connection)))
+    done = post(browser, rows["Test Salesforce connection"][0],
+                {"next": reverse(CHANGELIST)}, follow=True)
+
+    assert rows["Test Salesforce connection"] == [
+        button_url(salesforce_connection, "test_connection_button")]
+    assert rows["Test HubSpot connection"] == [
+        button_url(hubspot_connection, "test_connection_button")]
+    assert page["Test Salesforce connection"] == [
+        button_url(salesforce_connection, "test_connection_button")]
+    assert "Disconnect" in page and "Reconnect" not in page  # it is connected
+    assert done.redirect_chain[-1][0] == reverse(CHANGELIST)
+    assert f"test record created in Salesforce with id {salesforce.records[0]['id']}" in \
+        done.content.decode()
+
+
+def test_a_viewer_sees_no_buttons_and_pressing_one_changes_nothing(workspace, hubspot,
+                                                                 hubspot_connection):
+    browser = browser_of(workspace, Membership.Role.VIEWER, "vera")
+
+    pages = [browser.get(reverse(CHANGELIST)), browser.get(change_url(hubspot_connection))]
+    pressed = [post(browser, button_url(hubspot_connection, tool)).status_code
+               for tool in ("test_connection_button", "disconnect_button", "reconnect_button")]
+
+    for page in pages:
+        assert page.status_code == 200
+        assert buttons(page).keys().isdisjoint(
+            {"Test HubSpot connection", "Disconnect", "Reconnect", "Connect"})
+        assert "Connect a CRM" not in page.content.decode()
+    assert browser.get(add_url("hubspot")).status_code == 403
+    assert pressed == [404, 404, 404]
+    assert not hubspot.objects.get("notes")  # no test record was created
+    hubspot_connection.refresh_from_db()
+    assert hubspot_connection.status == "connected"
+
+
+def test_another_workspaces_connection_urls_are_not_found(workspace, other_workspace, hubspot):
+    theirs = crm_connection_connect(workspace=other_workspace, provider="hubspot", name="T",
+                                    credentials={"access_token": hubspot.access_token})
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+
+    assert browser.get(change_url(theirs)).status_code == 404
+    assert post(browser, change_url(theirs), mapping_form(theirs, [])).status_code == 404
+    for tool in ("test_connection_button", "disconnect_button", "reconnect_button"):
+        assert post(browser, button_url(theirs, tool)).status_code == 404
+    assert not hubspot.objects.get("notes")
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.name) == ("connected", "T")
+
+
+def test_a_zendesk_mapping_the_api_refuses_the_admin_refuses_in_the_same_words(
+    workspace, zendesk, zendesk_connection, crm_api
+):
+    bad = {"source_field": "confidence", "target_field": "custom_field:order-number",
+           "fixed_value": "", "transform": ""}
+    before = stored_mapping(zendesk_connection)
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+
+    api = crm_api.put(
+        f"/v1/integrations/crm/{zendesk_connection.public_id}/field-mappings",
+        {"fieldMappings": [{"sourceField": "confidence",
+                            "targetField": "custom_field:order-number"}]}, format="json")
+    page = post(browser, change_url(zendesk_connection), mapping_form(zendesk_connection, [bad]))
+
+    assert api.status_code == 400
+    message = api.json()["error"]["message"]
+    assert message == ("A Zendesk custom field is custom_field:<its numeric id>, "
+                       "e.g. custom_field:360001234567.")
+    assert page.status_code == 200
+    assert html.escape(message) in page.content.decode()
+    assert stored_mapping(zendesk_connection) == before
+
+
+def test_an_admin_mapping_is_saved_as_the_api_saves_it(workspace, zendesk, zendesk_connection):
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+    row = {"source_field": "confidence", "target_field": "custom_field:360001234567",
+           "fixed_value": "", "transform": "percent"}
+
+    saved = post(browser, change_url(zendesk_connection), mapping_form(zendesk_connection, [row]))
+
+    assert saved.status_code == 302
+    assert stored_mapping(zendesk_connection)[-1] == (
+        "confidence", "custom_field:360001234567", "", "percent", 4)
+    assert [p for *_, p in stored_mapping(zendesk_connection)] == [0, 1, 2, 3, 4]
+
+
+def test_a_mapping_that_does_not_fit_a_new_record_type_saves_nothing(workspace, hubspot,
+                                                                     hubspot_connection):
+    """The rows are checked against the stored record type on the form, then saved by the
+    service against the new one, which refuses them: everything is rolled back."""
+    before = stored_mapping(hubspot_connection)
+    browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
+    data = mapping_form(hubspot_connection, [{"source_field": "", "target_field":
+                                              "hubspot_owner_id", "fixed_value": "42",
+                                              "transform": ""}])
+    data.update(name="Renamed", target_object="contact")
+
+    response = post(browser, change_url(hubspot_connection), data, follow=True)
+
+    assert response.redirect_chain[-1][0] == change_url(hubspot_connection)
+    assert "Nothing was saved: HubSpot contact has no field" in response.content.decode()
+    hubspot_connection.refresh_from_db()
+    assert (hubspot_connection.name, hubspot_connection.target_object) == ("Marketing", "note")
+    assert stored_mapping(hubspot_connection) == before
