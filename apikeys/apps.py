@@ -4,7 +4,8 @@ from django.apps import AppConfig
 
 class ApiKeysConfig(AppConfig):
     name = "apikeys"
-    verbose_name = "API keys"
+    # The admin section the guide names ("Dashboard → Settings → API Keys").
+    verbose_name = "Settings"
 
     def ready(self):
         from corsheaders.signals import check_request_enabled

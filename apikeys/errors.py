@@ -25,16 +25,16 @@ class UnknownKey(exceptions.AuthenticationFailed):
 class RevokedKey(exceptions.AuthenticationFailed):
     error_code = "revoked_key"
     default_detail = (
-        "This API key was revoked. Create a new one in the admin (API keys → Create new key) "
-        "or with POST /v1/api-keys."
+        "This API key was revoked. Create a new one in the admin (Settings → API keys → Create "
+        "new key) or with POST /v1/api-keys."
     )
 
 
 class ExpiredKey(exceptions.AuthenticationFailed):
     error_code = "expired_key"
     default_detail = (
-        "This API key has expired. Create a new one in the admin (API keys → Create new key) "
-        "or with POST /v1/api-keys."
+        "This API key has expired. Create a new one in the admin (Settings → API keys → Create "
+        "new key) or with POST /v1/api-keys."
     )
 
 

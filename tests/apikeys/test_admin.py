@@ -196,8 +196,8 @@ def test_the_admin_refuses_a_publishable_key_without_origins(client_a, workspace
 
 
 # --- the guide's words and buttons, as operators in a browser (CSRF checks on) ---------------
-REVOKED_MESSAGE = ("This API key was revoked. Create a new one in the admin (API keys → Create "
-                   "new key) or with POST /v1/api-keys.")
+REVOKED_MESSAGE = ("This API key was revoked. Create a new one in the admin (Settings → API "
+                   "keys → Create new key) or with POST /v1/api-keys.")
 
 
 def browser_of(workspace, role, username):
