@@ -11,13 +11,6 @@ from metachat.api.session import browser_key_forget, browser_key_use
 from metachat.api.viewsets import NotFoundView
 from metachat.health import healthz
 
-admin.site.site_header = "Meta Chat"
-admin.site.site_title = "Meta Chat admin"
-admin.site.index_title = "Workspaces and integrations"
-# "View site" opens the API docs: the product has no public site of its own.
-admin.site.site_url = "/v1/docs/"
-admin.site.index_template = "admin/integrations/admin_index.html"
-
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

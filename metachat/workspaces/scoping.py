@@ -65,6 +65,12 @@ class WorkspaceScopedAdminMixin:
             return queryset.filter(pk__in=ids)
         return queryset.filter(**{f"{self.workspace_field}__in": ids})
 
+    def changelist_view(self, request, extra_context=None):
+        # "Webhooks", not the stock "Select webhook to change".
+        title = self.model._meta.verbose_name_plural
+        extra_context = {"title": title[:1].upper() + title[1:], **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another workspace's object is simply not there: a 404, never a hint that it exists.
         raise Http404(f"No {opts.verbose_name} with id {object_id!r}.")
