@@ -86,7 +86,7 @@ def test_test_enable_and_redeliver_actions(transactional_db, client, operator, w
     assert receiver.requests[0].body.count(b"webhook.test") == 1
 
     client.post(reverse("admin:integrations_webhook_changelist"),
-                {"action": "enable", "_selected_action": [webhook.pk]})
+                {"action": "enable_selected", "_selected_action": [webhook.pk]})
     webhook.refresh_from_db()
     assert webhook.status == "active" and webhook.disabled_reason == ""
 
@@ -94,14 +94,14 @@ def test_test_enable_and_redeliver_actions(transactional_db, client, operator, w
     [delivery] = event_dispatch(event=event)
     delivery_send(delivery_pk=delivery.pk, attempts_made=0)
     client.post(reverse("admin:integrations_delivery_changelist"),
-                {"action": "redeliver", "_selected_action": [delivery.pk]})
+                {"action": "redeliver_selected", "_selected_action": [delivery.pk]})
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.next_attempt_at is not None
     delivery_send(delivery_pk=delivery.pk, attempts_made=1)
     assert Delivery.objects.get(pk=delivery.pk).attempts.count() == 2
 
     client.post(reverse("admin:events_event_changelist"),
-                {"action": "redeliver", "_selected_action": [event.pk]})
+                {"action": "redeliver_selected", "_selected_action": [event.pk]})
     assert Delivery.objects.get(pk=delivery.pk).status == "pending"
 
 
