@@ -11,7 +11,12 @@ from django.urls import path
 from django.utils.html import format_html
 
 from integrations import selectors, services
-from integrations.admin_filters import FilterRowsField, FilterRowsWidget
+from integrations.admin_filters import (
+    OPERATOR_LABELS,
+    FilterRowsField,
+    FilterRowsWidget,
+    value_text,
+)
 from integrations.delivery.admin_tools import deliveries_table, recover_failed_deliveries
 from integrations.models import Attempt, Delivery, Recovery, Webhook
 from metachat.events.admin import EventAdmin as BaseEventAdmin
@@ -89,7 +94,8 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdm
     list_filter = ("active",)
     search_fields = ("name", "url", "public_id")
     readonly_fields = ("public_id", "status_label", "disabled_reason", "failing_since",
-                       "last_success_at", "last_error", "created_at", "recent_deliveries")
+                       "last_success_at", "last_error", "created_at", "recent_deliveries",
+                       "filters_in_words")
     actions = ["send_test", "enable_selected", "rotate_secret_selected", recover_failed_deliveries]
     change_actions = ["test", "enable", "rotate_secret"]
     row_actions = ["test", "enable", "rotate_secret"]
@@ -102,9 +108,11 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdm
             services.webhook_delete(webhook=webhook)
 
     def get_fieldsets(self, request, obj=None):
+        # Those who may not change it read the conditions in words, not as JSON.
+        filters = "filters" if self.may_change(request, obj) else "filters_in_words"
         fieldsets = [
             (None, {"fields": ["workspace", "name", "url", "events", "description", "active"]}),
-            ("Filters", {"fields": ["filters"]}),
+            ("Filters", {"fields": [filters]}),
         ]
         if obj is None:
             return fieldsets  # no id, health or log before it exists
@@ -133,6 +141,13 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdm
     @admin.display(description="Events")
     def event_names(self, webhook):
         return "All" if "*" in webhook.events else ", ".join(webhook.events)
+
+    @admin.display(description="Filters")
+    def filters_in_words(self, webhook):
+        return "; ".join(
+            f"{c['field']} {OPERATOR_LABELS[c['op']]} {value_text(c['value'])}"
+            for c in webhook.filters
+        ) or "None: every event of the chosen types."
 
     @admin.display(description="Deliveries (newest first, with their attempts)")
     def recent_deliveries(self, webhook):

@@ -88,7 +88,8 @@ def test_test_on_the_page_sends_webhook_test_and_shows_the_answer(
 def test_test_on_a_row_answers_on_the_list(admin_browser, workspace, receiver):
     webhook = WebhookFactory(workspace=workspace, url=receiver.url, name="Orders")
     listing = reverse("admin:integrations_webhook_changelist")
-    assert f'action="{tool(WEBHOOK, webhook, "test")}"' in admin_browser.get(listing).content.decode()
+    rows = admin_browser.get(listing).content.decode()
+    assert f'action="{tool(WEBHOOK, webhook, "test")}"' in rows
 
     response = admin_browser.post_form(tool(WEBHOOK, webhook, "test"), {"next": listing},
                                        follow=True)
@@ -138,7 +139,7 @@ def test_rotate_secret_shows_the_new_secret_once(admin_browser, workspace):
 
 def test_redeliver_on_a_delivery_queues_it_again(transactional_db, admin_browser, workspace,
                                                  receiver):
-    webhook = WebhookFactory(workspace=workspace, url=receiver.url, name="Orders")
+    WebhookFactory(workspace=workspace, url=receiver.url, name="Orders")
     receiver.answer(Answer(500))
     event = event_publish(workspace=workspace, type=EventType.MESSAGE_SENT, data={"x": 1})
     [delivery] = event_dispatch(event=event)

@@ -78,7 +78,8 @@ def test_enable_switches_a_disabled_subscription_back_on(client, operator, works
         active=False, disabled_reason="Disabled automatically")
 
     client.force_login(operator)
-    client.post(reverse(CHANGELIST), {"action": "enable_selected", "_selected_action": [subscription.pk]})
+    client.post(reverse(CHANGELIST), {"action": "enable_selected",
+                                      "_selected_action": [subscription.pk]})
 
     subscription.refresh_from_db()
     assert subscription.active and subscription.disabled_reason == ""
