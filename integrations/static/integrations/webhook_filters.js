@@ -10,6 +10,7 @@
     var form = editor.closest("form");
     var next = parseInt(editor.dataset.next, 10);
     var timer = null;
+    var asked = 0;  // only the latest answer is shown, whatever order the answers come in
 
     editor.querySelector(".filter-add").addEventListener("click", function () {
       rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__index__/g, String(next)));
@@ -23,14 +24,17 @@
     });
 
     function refresh() {
+      var mine = ++asked;
       var data = new FormData(form);
       if (preview.dataset.webhook) {
         data.set("webhook", preview.dataset.webhook);
       }
       fetch(preview.dataset.url, {method: "POST", body: data, credentials: "same-origin"})
         .then(function (response) { return response.text(); })
-        .then(function (html) { preview.innerHTML = html; })
-        .catch(function () { preview.textContent = "The preview could not be loaded."; });
+        .then(function (html) { if (mine === asked) { preview.innerHTML = html; } })
+        .catch(function () {
+          if (mine === asked) { preview.textContent = "The preview could not be loaded."; }
+        });
     }
 
     function refreshSoon() {
