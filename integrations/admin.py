@@ -23,7 +23,7 @@ from metachat.events.admin import EventAdmin as BaseEventAdmin
 from metachat.events.catalogue import EventType
 from metachat.events.models import Event
 from metachat.workspaces.buttons import ObjectButtonsMixin, button
-from metachat.workspaces.scoping import WorkspaceScopedAdminMixin, editable_workspace_ids
+from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
 
 STATUS_COLOURS = {"active": "#1a7f37", "failing": "#b35900", "disabled": "#b42318"}
 RECENT = 20
@@ -221,17 +221,12 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdm
                 raise Http404("No webhook with that id.")
             return webhook.workspace_id
         chosen = request.POST.get("workspace", "")
-        if not chosen and not self._is_superuser(request) \
-                and len(editable_workspace_ids(request)) != 1:
-            return None
         try:
-            return self.workspace_to_create_in(request, int(chosen) if chosen else None)
-        except ValueError:
-            raise Http404("No workspace with that id.") from None
+            return self.workspace_to_create_in(request, int(chosen) if chosen.isdigit() else None)
         except PermissionDenied:
-            if not chosen:
-                return None
-            raise Http404("No workspace with that id.") from None
+            if chosen:
+                raise Http404("No workspace with that id.") from None
+            return None  # none chosen yet, and more than one to choose from
 
     # --- buttons on each row and page (the guide's words) ----------------------------------
     def button_shown(self, request, obj, name):
