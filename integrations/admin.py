@@ -17,7 +17,11 @@ from integrations.admin_filters import (
     FilterRowsWidget,
     value_text,
 )
-from integrations.delivery.admin_tools import deliveries_table, recover_failed_deliveries
+from integrations.delivery.admin_tools import (
+    EditorsActionsMixin,
+    deliveries_table,
+    recover_failed_deliveries,
+)
 from integrations.models import Attempt, Delivery, Recovery, Webhook
 from metachat.events.admin import EventAdmin as BaseEventAdmin
 from metachat.events.catalogue import EventType
@@ -88,7 +92,8 @@ def _test_message(webhook: Webhook, attempt) -> tuple[str, int]:
 
 
 @admin.register(Webhook)
-class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
+class WebhookAdmin(EditorsActionsMixin, ObjectButtonsMixin, WorkspaceScopedAdminMixin,
+                   admin.ModelAdmin):
     form = WebhookForm
     list_display = ("name", "status_label", "url", "event_names", "last_success_at", "workspace")
     list_filter = ("active",)
@@ -307,7 +312,7 @@ class ReadOnlyLogAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ObjectButtonsMixin, ReadOnlyLogAdmin):
+class DeliveryAdmin(EditorsActionsMixin, ObjectButtonsMixin, ReadOnlyLogAdmin):
     list_display = ("event_type", "destination", "status", "attempt_count", "next_attempt_at",
                     "last_error", "created_at")
     list_filter = ("status", "destination_kind")
@@ -365,7 +370,7 @@ admin.site.unregister(Event)
 
 
 @admin.register(Event)
-class EventAdmin(ObjectButtonsMixin, BaseEventAdmin):
+class EventAdmin(EditorsActionsMixin, ObjectButtonsMixin, BaseEventAdmin):
     """The events list, with Redeliver (to every destination the event went to)."""
 
     actions = ["redeliver_selected"]

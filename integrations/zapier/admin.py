@@ -4,7 +4,11 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from integrations.admin import STATUS_COLOURS
-from integrations.delivery.admin_tools import deliveries_table, recover_failed_deliveries
+from integrations.delivery.admin_tools import (
+    EditorsActionsMixin,
+    deliveries_table,
+    recover_failed_deliveries,
+)
 from integrations.zapier import selectors, services
 from integrations.zapier.models import HookSubscription
 from metachat.workspaces.buttons import ObjectButtonsMixin, button
@@ -14,7 +18,8 @@ RECENT = 20
 
 
 @admin.register(HookSubscription)
-class HookSubscriptionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
+class HookSubscriptionAdmin(EditorsActionsMixin, ObjectButtonsMixin, WorkspaceScopedAdminMixin,
+                            admin.ModelAdmin):
     """Zapier makes and ends subscriptions; operators read them and may end one."""
 
     list_display = ("public_id", "event", "status_label", "target_url", "created_at",
