@@ -1,23 +1,37 @@
-"""Webhooks and their delivery logs in the admin, scoped to the operator's workspaces."""
+"""Webhooks and their delivery logs in the admin, scoped to the operator's workspaces:
+Test, Enable, Rotate secret and Redeliver as buttons, the filter editor and its preview."""
 import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
-from integrations import services
-from integrations.delivery.admin_tools import deliveries_table, recover_failed_deliveries
+from integrations import selectors, services
+from integrations.admin_filters import (
+    OPERATOR_LABELS,
+    FilterRowsField,
+    FilterRowsWidget,
+    value_text,
+)
+from integrations.delivery.admin_tools import (
+    EditorsActionsMixin,
+    deliveries_table,
+    recover_failed_deliveries,
+)
 from integrations.models import Attempt, Delivery, Recovery, Webhook
-from integrations.webhooks.signing import secret_generate
-from integrations.zapier.models import HookSubscription
 from metachat.events.admin import EventAdmin as BaseEventAdmin
 from metachat.events.catalogue import EventType
 from metachat.events.models import Event
+from metachat.workspaces.buttons import ObjectButtonsMixin, button
 from metachat.workspaces.scoping import WorkspaceScopedAdminMixin
 
 STATUS_COLOURS = {"active": "#1a7f37", "failing": "#b35900", "disabled": "#b42318"}
 RECENT = 20
+TEST_BODY_SHOWN = 200  # characters of the receiver's answer the Test message shows
 
 
 def status_badge(status: str):
@@ -35,10 +49,20 @@ class WebhookForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Which events to send; “All events” includes ones added later.",
     )
+    filters = FilterRowsField(
+        help_text="Send an event only when every condition holds, e.g. confidence is less than "
+        "0.5. A field may go into objects with dots (user.email); a value is a number, "
+        "true/false, a list for “is one of” (comma-separated or JSON) or text (quote digits "
+        "to keep them text). No conditions: every event of the chosen types.",
+    )
 
     class Meta:
         model = Webhook
         fields = ["workspace", "name", "url", "events", "filters", "description", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["filters"].widget.webhook_id = self.instance.pk
 
     def clean(self):
         data = super().clean()
@@ -53,15 +77,33 @@ class WebhookForm(forms.ModelForm):
         return data
 
 
+def _test_message(webhook: Webhook, attempt) -> tuple[str, int]:
+    """What the Test button says: the status or error, the time, the start of the answer."""
+    took = f"{attempt.duration_ms or 0:.0f} ms"
+    body = attempt.response_body.strip()
+    answer = ""
+    if body:
+        more = "…" if len(body) > TEST_BODY_SHOWN else ""
+        answer = f" Response: {body[:TEST_BODY_SHOWN]}{more}"
+    if attempt.ok:
+        status = f"HTTP {attempt.response_status}"
+        return f"Test sent to “{webhook.name}”: {status} in {took}.{answer}", messages.SUCCESS
+    return f"Test to “{webhook.name}” failed: {attempt.error} after {took}.{answer}", messages.ERROR
+
+
 @admin.register(Webhook)
-class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
+class WebhookAdmin(EditorsActionsMixin, ObjectButtonsMixin, WorkspaceScopedAdminMixin,
+                   admin.ModelAdmin):
     form = WebhookForm
     list_display = ("name", "status_label", "url", "event_names", "last_success_at", "workspace")
     list_filter = ("active",)
     search_fields = ("name", "url", "public_id")
     readonly_fields = ("public_id", "status_label", "disabled_reason", "failing_since",
-                       "last_success_at", "last_error", "created_at", "recent_deliveries")
-    actions = ["send_test", "enable", "rotate_secret", recover_failed_deliveries]
+                       "last_success_at", "last_error", "created_at", "recent_deliveries",
+                       "filters_in_words")
+    actions = ["send_test", "enable_selected", "rotate_secret_selected", recover_failed_deliveries]
+    change_actions = ["test", "enable", "rotate_secret"]
+    row_actions = ["test", "enable", "rotate_secret"]
 
     def delete_model(self, request, obj):
         services.webhook_delete(webhook=obj)
@@ -70,18 +112,32 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         for webhook in queryset:
             services.webhook_delete(webhook=webhook)
 
-    fieldsets = [
-        (None, {"fields": ["workspace", "name", "url", "events", "filters", "description",
-                           "active"]}),
-        ("Health", {"fields": ["public_id", "status_label", "disabled_reason", "failing_since",
-                               "last_success_at", "last_error", "created_at"]}),
-        ("Recent deliveries", {"fields": ["recent_deliveries"]}),
-    ]
+    def get_fieldsets(self, request, obj=None):
+        # Those who may not change it read the conditions in words, not as JSON.
+        filters = "filters" if self.may_change(request, obj) else "filters_in_words"
+        fieldsets = [
+            (None, {"fields": ["workspace", "name", "url", "events", "description", "active"]}),
+            ("Filters", {"fields": [filters]}),
+        ]
+        if obj is None:
+            return fieldsets  # no id, health or log before it exists
+        return [
+            *fieldsets,
+            ("Health", {"fields": ["public_id", "status_label", "disabled_reason",
+                                   "failing_since", "last_success_at", "last_error",
+                                   "created_at"]}),
+            ("Recent deliveries", {"fields": ["recent_deliveries"]}),
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         # A webhook never changes tenant: its pending deliveries carry its workspace's events.
         readonly = super().get_readonly_fields(request, obj)
         return readonly if obj is None else ("workspace", *readonly)
+
+    def get_urls(self):
+        preview = path("preview/", self.admin_site.admin_view(self.preview_view),
+                       name="integrations_webhook_preview")
+        return [preview, *super().get_urls()]
 
     @admin.display(description="Status")
     def status_label(self, webhook):
@@ -90,6 +146,13 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="Events")
     def event_names(self, webhook):
         return "All" if "*" in webhook.events else ", ".join(webhook.events)
+
+    @admin.display(description="Filters")
+    def filters_in_words(self, webhook):
+        return "; ".join(
+            f"{c['field']} {OPERATOR_LABELS[c['op']]} {value_text(c['value'])}"
+            for c in webhook.filters
+        ) or "None: every event of the chosen types."
 
     @admin.display(description="Deliveries (newest first, with their attempts)")
     def recent_deliveries(self, webhook):
@@ -102,47 +165,121 @@ class WebhookAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        created = obj.pk is None
-        was_active = None if created else (
-            Webhook.objects.filter(pk=obj.pk).values_list("active", flat=True).first()
-        )
-        if created:
-            obj.secrets = [{"secret": secret_generate(), "expires_at": None}]
-        super().save_model(request, obj, form, change)
-        if was_active is False and obj.active:
-            services.webhook_enable(webhook=obj)  # clears the failure state, resumes deliveries
-        if created:
-            self.message_user(
-                request,
-                f"Signing secret of “{obj.name}” (shown this once; rotate it to get a new one): "
-                f"{obj.secrets[0]['secret']}",
-                messages.WARNING,
-            )
+        """Through the services the API uses: the secret is made there and shown here once."""
+        data = form.cleaned_data
+        fields = {name: data[name] for name in ("name", "url", "events", "filters",
+                                                 "description", "active")}
+        if change:
+            # `obj` already holds the form's values; the service compares with the stored ones.
+            services.webhook_update(webhook=Webhook.objects.get(pk=obj.pk), **fields)
+            obj.refresh_from_db()
+            return
+        workspace = data["workspace"]
+        self.workspace_to_create_in(request, workspace.pk)
+        webhook, secret = services.webhook_create(workspace=workspace, **fields)
+        obj.pk = webhook.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request, f"Signing secret of “{webhook.name}” (shown this once; rotate it to get a "
+                     f"new one): {secret}", messages.WARNING)
 
+    # --- the filter preview -------------------------------------------------------------
+    def preview_view(self, request):
+        """Which of the workspace's recent events the posted events and filter rows would
+        let through, as a fragment of the webhook form; nothing is saved."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        context = {"results": [], "problem": ""}
+        workspace_id = self._preview_workspace(request)
+        filters, errors = FilterRowsField().conditions(
+            FilterRowsWidget().value_from_datadict(request.POST, None, "filters"))
+        try:
+            events = services.webhook_validate(events=request.POST.getlist("events"))["events"]
+        except ValidationError:
+            events = None
+        if workspace_id is None:
+            context["problem"] = "Choose the workspace first."
+        elif events is None:
+            context["problem"] = "Choose the events to send first."
+        elif errors:
+            context["problem"] = "Fix the conditions first: " + " ".join(
+                f"Row {index + 1}: {problem}" for index, problem in errors.items())
+        else:
+            rows = selectors.webhook_filter_preview(workspace_id=workspace_id, events=events,
+                                                    filters=filters, limit=RECENT)
+            context["results"] = [
+                (event, sent, _shortened(json.dumps(event.payload.get("data") or {})))
+                for event, sent in rows
+            ]
+            context["matched"] = sum(sent for _, sent in rows)
+        return TemplateResponse(request, "admin/integrations/webhook/filter_preview.html",
+                                context)
 
+    def _preview_workspace(self, request) -> int | None:
+        """The changed webhook's workspace, or the one chosen on the add page; another
+        workspace's is a 404, as everywhere."""
+        webhook_id = request.POST.get("webhook", "")
+        if webhook_id:
+            webhook = Webhook.objects.filter(pk=webhook_id).first() if webhook_id.isdigit() \
+                else None
+            if webhook is None or not self.may_change(request, webhook):
+                raise Http404("No webhook with that id.")
+            return webhook.workspace_id
+        chosen = request.POST.get("workspace", "")
+        try:
+            return self.workspace_to_create_in(request, int(chosen) if chosen.isdigit() else None)
+        except PermissionDenied:
+            if chosen:
+                raise Http404("No workspace with that id.") from None
+            return None  # none chosen yet, and more than one to choose from
+
+    # --- buttons on each row and page (the guide's words) ----------------------------------
+    def button_shown(self, request, obj, name):
+        if name == "enable":
+            return obj.status != Webhook.Status.ACTIVE
+        return True
+
+    @button("Test", description="Send a webhook.test event now and show the answer")
+    def test(self, request, webhook):
+        self.message_user(request, *_test_message(
+            webhook, services.webhook_send_test(webhook=webhook)))
+
+    @button("Enable", description="Switch it back on; deliveries that waited go out")
+    def enable(self, request, webhook):
+        services.webhook_enable(webhook=webhook)
+        self.message_user(request, f"“{webhook.name}” is enabled; waiting deliveries are going "
+                                   "out.", messages.SUCCESS)
+
+    @button("Rotate secret", description="A new signing secret; the old one signs for 24 h more")
+    def rotate_secret(self, request, webhook):
+        self._show_new_secret(request, webhook, services.webhook_rotate_secret(webhook=webhook))
+
+    def _show_new_secret(self, request, webhook, secret):
+        self.message_user(request, f"New signing secret of “{webhook.name}” (shown this once; "
+                                   f"the old one signs for 24 hours more): {secret}",
+                          messages.WARNING)
+
+    # --- bulk actions -------------------------------------------------------------------
     @admin.action(description="Test: send a webhook.test event now")
     def send_test(self, request, queryset):
         for webhook in self.changeable(request, queryset):
-            attempt = services.webhook_send_test(webhook=webhook)
-            if attempt.ok:
-                self.message_user(request, f"{webhook.name}: HTTP {attempt.response_status} in "
-                                           f"{attempt.duration_ms:.0f} ms.", messages.SUCCESS)
-            else:
-                self.message_user(request, f"{webhook.name}: failed ({attempt.error}) after "
-                                           f"{attempt.duration_ms:.0f} ms.", messages.ERROR)
+            self.message_user(request, *_test_message(
+                webhook, services.webhook_send_test(webhook=webhook)))
 
     @admin.action(description="Enable (resume delivery)")
-    def enable(self, request, queryset):
+    def enable_selected(self, request, queryset):
         for webhook in self.changeable(request, queryset):
             services.webhook_enable(webhook=webhook)
         self.message_user(request, "Enabled; waiting deliveries are going out.", messages.SUCCESS)
 
     @admin.action(description="Rotate the signing secret (the old one signs for 24 h more)")
-    def rotate_secret(self, request, queryset):
+    def rotate_secret_selected(self, request, queryset):
         for webhook in self.changeable(request, queryset):
-            secret = services.webhook_rotate_secret(webhook=webhook)
-            self.message_user(request, f"New signing secret of “{webhook.name}” (shown this "
-                                       f"once): {secret}", messages.WARNING)
+            self._show_new_secret(request, webhook, services.webhook_rotate_secret(webhook=webhook))
+
+
+def _shortened(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class AttemptInline(admin.TabularInline):
@@ -175,7 +312,7 @@ class ReadOnlyLogAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyLogAdmin):
+class DeliveryAdmin(EditorsActionsMixin, ObjectButtonsMixin, ReadOnlyLogAdmin):
     list_display = ("event_type", "destination", "status", "attempt_count", "next_attempt_at",
                     "last_error", "created_at")
     list_filter = ("status", "destination_kind")
@@ -186,7 +323,9 @@ class DeliveryAdmin(ReadOnlyLogAdmin):
                        "delivered_at", "payload")
     fields = readonly_fields
     inlines = [AttemptInline]
-    actions = ["redeliver"]
+    actions = ["redeliver_selected"]
+    change_actions = ["redeliver"]
+    row_actions = ["redeliver"]
 
     @admin.display(description="Event", ordering="event__type")
     def event_type(self, delivery):
@@ -202,30 +341,27 @@ class DeliveryAdmin(ReadOnlyLogAdmin):
 
     @admin.display(description="Destination")
     def destination(self, delivery):
-        if delivery.destination_kind == "webhook":
-            webhook = Webhook.objects.filter(pk=delivery.destination_id).first()
-            if webhook is not None:
-                return f"Webhook “{webhook.name}”"
-        if delivery.destination_kind == "zapier":
-            hook = HookSubscription.objects.filter(pk=delivery.destination_id).first()
-            if hook is not None:
-                return f"Zapier hook {hook.public_id} ({hook.event})"
-        return f"{delivery.destination_kind} #{delivery.destination_id}"
+        title = delivery.destination_title
+        return title[:1].upper() + title[1:]
+
+    @button("Redeliver", description="Send it again, with the same event id")
+    def redeliver(self, request, delivery):
+        services.webhook_redeliver(delivery=delivery)
+        self.message_user(request, f"Queued again: {delivery}.", messages.SUCCESS)
 
     @admin.action(description="Redeliver")
-    def redeliver(self, request, queryset):
+    def redeliver_selected(self, request, queryset):
         count = 0
-        for delivery in queryset:
-            if self.may_change(request, delivery):
-                services.webhook_redeliver(delivery=delivery)
-                count += 1
+        for delivery in self.changeable(request, queryset):
+            services.webhook_redeliver(delivery=delivery)
+            count += 1
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
 
 
 @admin.register(Attempt)
 class AttemptAdmin(ReadOnlyLogAdmin):
-    list_display = ("delivery", "number", "outcome", "started_at", "response_status",
-                    "duration_ms", "error")
+    list_display = ("__str__", "outcome", "started_at", "response_status", "duration_ms",
+                    "error")
     list_filter = ("outcome", "response_status")
     list_select_related = ("delivery__event",)
 
@@ -234,17 +370,23 @@ admin.site.unregister(Event)
 
 
 @admin.register(Event)
-class EventAdmin(BaseEventAdmin):
-    """The events list, with a Redeliver action (to every destination the event went to)."""
+class EventAdmin(EditorsActionsMixin, ObjectButtonsMixin, BaseEventAdmin):
+    """The events list, with Redeliver (to every destination the event went to)."""
 
-    actions = ["redeliver"]
+    actions = ["redeliver_selected"]
+    change_actions = ["redeliver"]
+
+    @button("Redeliver", description="Send it again to every destination it went to")
+    def redeliver(self, request, event):
+        count = len(services.webhook_redeliver_event(event=event))
+        self.message_user(request, f"{count} deliveries of {event} queued again.",
+                          messages.SUCCESS)
 
     @admin.action(description="Redeliver to every destination")
-    def redeliver(self, request, queryset):
+    def redeliver_selected(self, request, queryset):
         count = 0
-        for event in queryset:
-            if self.may_change(request, event):
-                count += len(services.webhook_redeliver_event(event=event))
+        for event in self.changeable(request, queryset):
+            count += len(services.webhook_redeliver_event(event=event))
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
 
 

@@ -2,6 +2,7 @@
 from django.db import models
 from django.utils import timezone
 
+from integrations.delivery import destinations
 from metachat.crypto import EncryptedJSONField
 from metachat.events.models import Event
 from metachat.ids import PublicIdField
@@ -157,7 +158,23 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event.type} → {self.destination_kind} {self.destination_id}"
+        return f"{self.event.type} to {self.destination_title}"
+
+    @property
+    def destination(self):
+        """The webhook, CRM connection or Zapier hook it goes to; None once deleted."""
+        kind = destinations.get(self.destination_kind)
+        return kind.model.objects.filter(pk=self.destination_id).first()
+
+    @property
+    def destination_title(self) -> str:
+        """`webhook “Orders”`, `Zapier hook hook_…`, `Salesforce “Sales”`."""
+        try:
+            kind = destinations.get(self.destination_kind)
+        except KeyError:
+            return f"{self.destination_kind} {self.destination_id}"
+        destination = self.destination
+        return kind.title(destination) if destination else f"a deleted {self.destination_kind}"
 
 
 class Attempt(models.Model):
@@ -204,7 +221,7 @@ class Attempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"attempt {self.number} of {self.delivery_id}"
+        return f"attempt {self.number} of delivery {self.delivery.public_id}"
 
     @property
     def ok(self) -> bool:

@@ -2,6 +2,8 @@
 from django.db.models import Prefetch, QuerySet
 
 from integrations.models import Attempt, Delivery, Webhook
+from integrations.webhooks.destination import webhook_wants
+from metachat.events.catalogue import EventType
 from metachat.events.models import Event
 
 
@@ -29,3 +31,14 @@ def event_list(*, workspace, type: str | None = None) -> QuerySet[Event]:
     events = Event.objects.filter(workspace=workspace)
     events = events.filter(type=type) if type else events.exclude(type="webhook.test")
     return events.order_by("-created_at", "-pk")
+
+
+def webhook_filter_preview(*, workspace_id: int, events: list[str], filters: list[dict],
+                           limit: int = 20) -> list[tuple[Event, bool]]:
+    """The workspace's latest `limit` events of the types a webhook subscribed to `events`
+    gets, each with whether `filters` let it through, decided by the pipeline's own match."""
+    types = [t for t in EventType.values if webhook_wants(events, [], t, {})]
+    latest = Event.objects.filter(workspace_id=workspace_id, type__in=types).order_by(
+        "-created_at", "-pk")[:limit]
+    return [(event, webhook_wants(events, filters, event.type, event.payload.get("data") or {}))
+            for event in latest]

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from integrations.crm import selectors, services
 from integrations.crm.models import CrmConnection
+from integrations.crm.providers import provider_class
 from integrations.crm.providers.base import CrmError, CrmRateLimited
 from integrations.delivery.destinations import (
     AttemptResult,
@@ -54,6 +55,9 @@ class CrmDestination(DestinationKind):
             for index, result in zip(indexes, _send_to(connection_id, batch), strict=True):
                 results[index] = result
         return [results[i] for i in range(len(deliveries))]
+
+    def title(self, destination) -> str:
+        return f"{provider_class(destination.provider).label} “{destination.name}”"
 
     def state(self, destination_id: int) -> str:
         """"gone" once deleted; "paused" while disconnected or switched off (its deliveries

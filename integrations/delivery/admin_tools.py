@@ -1,5 +1,5 @@
-"""What every destination's admin page shares: its delivery log table, and the action that
-re-sends its failures since a time."""
+"""What every destination's admin page shares: its delivery log table, the action that
+re-sends its failures since a time, and bulk actions shown only to those who may act."""
 from datetime import timedelta
 
 from django import forms
@@ -11,6 +11,14 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from integrations.delivery.services import destination_recover
+
+
+class EditorsActionsMixin:
+    """Bulk actions are for operators who may change something here: a viewer sees none
+    (each action also acts only on what the operator may change)."""
+
+    def get_actions(self, request):
+        return super().get_actions(request) if self.may_change(request) else {}
 
 
 class RecoverForm(forms.Form):

@@ -73,6 +73,10 @@ class DestinationKind:
         """"active", "paused" (disabled: keep deliveries until re-enabled) or "gone" (deleted)."""
         return "active"
 
+    def title(self, destination) -> str:
+        """How pages name one destination of this kind after "to": `webhook “Orders”`."""
+        return f"{self.kind} “{destination}”"
+
 
 _REGISTRY: dict[str, DestinationKind] = {}
 

@@ -81,6 +81,9 @@ class WebhookDestination(DestinationKind):
             model=Webhook, destination_id=destination_id, error=error, label="Webhook"
         )
 
+    def title(self, destination) -> str:
+        return f"webhook “{destination.name}”"
+
     def state(self, destination_id: int) -> str:
         active = Webhook.objects.filter(pk=destination_id).values_list("active", flat=True).first()
         if active is None:

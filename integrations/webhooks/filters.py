@@ -52,6 +52,27 @@ def filters_match(conditions: list[dict], data: dict) -> bool:
     return all(condition_matches(c, data) for c in conditions)
 
 
+def condition_validate(condition) -> dict:
+    """Clean one condition; raises ValueError saying what is wrong with it (the admin shows
+    it next to the condition's row)."""
+    if not isinstance(condition, dict) or not isinstance(condition.get("field"), str) \
+            or not condition["field"].strip():
+        raise ValueError("Name a field of the event's data.")
+    op = condition.get("op")
+    if op not in OPERATORS:
+        raise ValueError(f"The operator must be one of {', '.join(OPERATORS)}.")
+    if "value" not in condition:
+        raise ValueError("Give a value.")
+    value = condition["value"]
+    if op == "in" and not isinstance(value, list):
+        raise ValueError("'in' takes a list of values.")
+    if op in ("lt", "lte", "gt", "gte") and (
+        isinstance(value, bool) or not isinstance(value, (int, float, str))
+    ):
+        raise ValueError(f"'{op}' compares with a number or text.")
+    return {"field": condition["field"].strip(), "op": op, "value": value}
+
+
 def filters_validate(conditions) -> list[dict]:
     """Clean a filter list from the API or the admin; raises ValueError with a readable message."""
     if conditions in (None, ""):
@@ -60,22 +81,8 @@ def filters_validate(conditions) -> list[dict]:
         raise ValueError('Filters must be a list of {"field", "op", "value"} conditions.')
     cleaned = []
     for index, condition in enumerate(conditions):
-        if not isinstance(condition, dict) or not isinstance(condition.get("field"), str) \
-                or not condition["field"].strip():
-            raise ValueError(f"Condition {index + 1} needs a field name.")
-        op = condition.get("op")
-        if op not in OPERATORS:
-            raise ValueError(
-                f"Condition {index + 1}: op must be one of {', '.join(OPERATORS)}."
-            )
-        if "value" not in condition:
-            raise ValueError(f"Condition {index + 1} needs a value.")
-        value = condition["value"]
-        if op == "in" and not isinstance(value, list):
-            raise ValueError(f"Condition {index + 1}: 'in' takes a list of values.")
-        if op in ("lt", "lte", "gt", "gte") and (
-            isinstance(value, bool) or not isinstance(value, (int, float, str))
-        ):
-            raise ValueError(f"Condition {index + 1}: '{op}' compares with a number or text.")
-        cleaned.append({"field": condition["field"].strip(), "op": op, "value": value})
+        try:
+            cleaned.append(condition_validate(condition))
+        except ValueError as error:
+            raise ValueError(f"Condition {index + 1}: {error}") from None
     return cleaned

@@ -77,6 +77,9 @@ class ZapierDestination(DestinationKind):
             label="Zapier hook",
         )
 
+    def title(self, destination) -> str:
+        return f"Zapier hook {destination.public_id}"
+
     def state(self, destination_id: int) -> str:
         row = (HookSubscription.objects.filter(pk=destination_id)
                .values("active", "unsubscribed_at").first())

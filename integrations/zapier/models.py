@@ -1,5 +1,4 @@
 """Zapier REST-hook subscriptions: where Zapier asked us to POST one event type."""
-from urllib.parse import urlsplit
 
 from django.db import models
 from django.utils import timezone
@@ -74,7 +73,7 @@ class HookSubscription(DestinationHealth):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} → {urlsplit(self.target_url).hostname or self.target_url}"
+        return f"Zapier hook {self.public_id} ({self.event})"
 
     @property
     def name(self) -> str:

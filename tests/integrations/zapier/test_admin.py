@@ -59,13 +59,13 @@ def test_an_owner_can_unsubscribe_and_a_viewer_cannot(client, operator, workspac
                                role=Membership.Role.VIEWER).user
 
     client.force_login(viewer)
-    client.post(reverse(CHANGELIST), {"action": "unsubscribe",
+    client.post(reverse(CHANGELIST), {"action": "unsubscribe_selected",
                                       "_selected_action": [subscription.pk]})
     subscription.refresh_from_db()
     assert subscription.unsubscribed_at is None
 
     client.force_login(operator)
-    client.post(reverse(CHANGELIST), {"action": "unsubscribe",
+    client.post(reverse(CHANGELIST), {"action": "unsubscribe_selected",
                                       "_selected_action": [subscription.pk]})
     subscription.refresh_from_db()
     assert subscription.unsubscribed_at is not None and subscription.unsubscribed_by == "operator"
@@ -78,7 +78,8 @@ def test_enable_switches_a_disabled_subscription_back_on(client, operator, works
         active=False, disabled_reason="Disabled automatically")
 
     client.force_login(operator)
-    client.post(reverse(CHANGELIST), {"action": "enable", "_selected_action": [subscription.pk]})
+    client.post(reverse(CHANGELIST), {"action": "enable_selected",
+                                      "_selected_action": [subscription.pk]})
 
     subscription.refresh_from_db()
     assert subscription.active and subscription.disabled_reason == ""
