@@ -18,7 +18,6 @@ from integrations.admin_filters import (
     value_text,
 )
 from integrations.delivery.admin_tools import (
-    EditorsActionsMixin,
     deliveries_table,
     recover_failed_deliveries,
 )
@@ -92,7 +91,7 @@ def _test_message(webhook: Webhook, attempt) -> tuple[str, int]:
 
 
 @admin.register(Webhook)
-class WebhookAdmin(EditorsActionsMixin, ObjectButtonsMixin, WorkspaceScopedAdminMixin,
+class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
                    admin.ModelAdmin):
     form = WebhookForm
     list_display = ("name", "status_label", "url", "event_names", "last_success_at", "workspace")
@@ -312,7 +311,7 @@ class ReadOnlyLogAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(EditorsActionsMixin, ObjectButtonsMixin, ReadOnlyLogAdmin):
+class DeliveryAdmin(ObjectButtonsMixin, ReadOnlyLogAdmin):
     list_display = ("event_type", "destination", "status", "attempt_count", "next_attempt_at",
                     "last_error", "created_at")
     list_filter = ("status", "destination_kind")
@@ -370,7 +369,7 @@ admin.site.unregister(Event)
 
 
 @admin.register(Event)
-class EventAdmin(EditorsActionsMixin, ObjectButtonsMixin, BaseEventAdmin):
+class EventAdmin(ObjectButtonsMixin, BaseEventAdmin):
     """The events list, with Redeliver (to every destination the event went to)."""
 
     actions = ["redeliver_selected"]

@@ -13,14 +13,6 @@ from django.utils.html import format_html, format_html_join
 from integrations.delivery.services import destination_recover
 
 
-class EditorsActionsMixin:
-    """Bulk actions are for operators who may change something here: a viewer sees none
-    (each action also acts only on what the operator may change)."""
-
-    def get_actions(self, request):
-        return super().get_actions(request) if self.may_change(request) else {}
-
-
 class RecoverForm(forms.Form):
     since = forms.SplitDateTimeField(
         label="Failed since", widget=forms.SplitDateTimeWidget(

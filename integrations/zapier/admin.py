@@ -5,7 +5,6 @@ from django.utils.html import format_html
 
 from integrations.admin import STATUS_COLOURS
 from integrations.delivery.admin_tools import (
-    EditorsActionsMixin,
     deliveries_table,
     recover_failed_deliveries,
 )
@@ -18,7 +17,7 @@ RECENT = 20
 
 
 @admin.register(HookSubscription)
-class HookSubscriptionAdmin(EditorsActionsMixin, ObjectButtonsMixin, WorkspaceScopedAdminMixin,
+class HookSubscriptionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
                             admin.ModelAdmin):
     """Zapier makes and ends subscriptions; operators read them and may end one."""
 

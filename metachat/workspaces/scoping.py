@@ -107,6 +107,11 @@ class WorkspaceScopedAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return self.may_change(request, obj)
 
+    def get_actions(self, request):
+        # Bulk actions are for operators who may change something here: a viewer sees none
+        # (and each action acts only on the part of the selection `changeable` returns).
+        return super().get_actions(request) if self.may_change(request) else {}
+
     def changeable(self, request, objects) -> list:
         """The part of a selection (an action's queryset, say) this operator may change."""
         return [obj for obj in objects if self.may_change(request, obj)]
