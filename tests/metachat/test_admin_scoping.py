@@ -197,3 +197,35 @@ def test_a_superuser_adds_a_workspace_through_the_service(client, db):
     assert workspace.public_id.startswith("ws_")
     assert (workspace.timezone, workspace.escalation_threshold,
             workspace.idle_timeout_minutes) == ("Europe/Paris", 0.4, 20)
+
+
+def test_the_admin_home_lists_the_integration_sections_first(client_a):
+    page = client_a.get(reverse("admin:index"))
+
+    sections = [app["name"] for app in page.context["app_list"]]
+    assert sections[:4] == ["Integrations", "CRM integrations", "Zapier", "Reports"]
+    assert sections.index("Settings") < sections.index("Workspaces")
+    assert "Integrations dashboard" in page.content.decode()
+
+
+def test_list_pages_are_titled_with_what_they_list(client_a):
+    page = client_a.get(reverse("admin:apikeys_apikey_changelist"))
+
+    assert page.context["title"] == "API keys"
+    assert "to change" not in page.content.decode()
+    assert "Settings" in page.content.decode()  # the guide's Settings → API Keys
+
+
+@pytest.mark.parametrize("name", ["integrations_webhook", "crm_crmconnection",
+                                  "apikeys_apikey", "reports_reportschedule"])
+def test_viewers_get_no_bulk_actions(client, workspace, operator, name):
+    viewer = MembershipFactory(workspace=workspace, role=Membership.Role.VIEWER).user
+    url = reverse(f"admin:{name}_changelist")
+
+    client.force_login(operator)
+    assert client.get(url).context["action_form"] is not None  # the owner has them
+    client.force_login(viewer)
+    page = client.get(url)
+
+    assert page.status_code == 200
+    assert page.context["action_form"] is None
