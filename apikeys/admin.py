@@ -256,6 +256,12 @@ class ApiKeyAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmi
 
     @button("Revoke", description="The key stops working at once")
     def revoke(self, request, api_key):
+        if "apply" not in request.POST:  # one click more: a revoked key cannot come back
+            return TemplateResponse(request, "admin/apikeys/apikey/revoke.html", {
+                **self.admin_site.each_context(request),
+                "title": f"Revoke “{api_key.name}”?", "opts": self.model._meta,
+                "key": api_key, "next": _local_path(request, request.POST.get("next", "")),
+            })
         api_key_revoke(api_key=api_key)
         self.message_user(request, f"“{api_key.name}” revoked: its next request is refused.",
                           messages.SUCCESS)

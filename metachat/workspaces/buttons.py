@@ -20,7 +20,6 @@ from functools import wraps
 
 from django.contrib.admin.utils import quote
 from django.http import Http404, HttpResponseRedirect
-from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -96,16 +95,18 @@ class ObjectButtonsMixin(DjangoObjectActions):
             if not self.may_change(request, obj):
                 return "—"
             names = [n for n in self.row_actions if self.button_shown(request, obj, n)]
-            token, back = get_token(request), request.get_full_path()
+            # The rows sit inside the list's own form (bulk actions), and forms do not nest:
+            # each button submits that form (its CSRF token included) to its own URL.
+            back = request.get_full_path()
             return format_html_join(
-                " ", '<form method="post" action="{}" style="display:inline">'
-                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<input type="hidden" name="next" value="{}">'
-                '<button type="submit" class="button" title="{}">{}</button></form>',
+                " ", '<button type="submit" form="changelist-form" formmethod="post" '
+                'formaction="{}" formnovalidate name="next" value="{}" class="button" '
+                'title="{}">{}</button>',
                 ((reverse(self.tools_view_name, kwargs={"pk": quote(obj.pk), "tool": n}),
-                  token, back, getattr(self, n).short_description, self.button_label(obj, n))
+                  back, getattr(self, n).short_description, self.button_label(obj, n))
                  for n in names),
             ) or "—"
 
         buttons.short_description = "Actions"
-        return (*columns, buttons)
+        # Beside the name (the row's link), where it is seen without scrolling.
+        return (*columns[:1], buttons, *columns[1:])

@@ -219,6 +219,10 @@ def buttons(page) -> dict[str, list[str]]:
                                    page.content, re.S):
         for label in re.findall(rb"<button[^>]*>\s*([^<]+?)\s*</button>", body):
             found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
+    # A list row's buttons submit the list's form to their own URL (forms do not nest).
+    for action, label in re.findall(rb'<button[^>]*formaction="([^"]*)"[^>]*>\s*([^<]+?)\s*'
+                                    rb"</button>", page.content):
+        found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
     return found
 
 
@@ -257,7 +261,10 @@ def test_the_revoke_button_stops_the_key_at_once(workspace):
 
     page = browser.get(change_url(api_key))
     [url] = buttons(page)["Revoke"]
-    done = post(browser, url, follow=True)
+    asked = post(browser, url)
+    assert asked.status_code == 200 and "stops working at once" in asked.content.decode()
+    assert me_status(api_key.secret) == 200  # nothing happens before the confirmation
+    done = post(browser, url, {"apply": "Revoke"}, follow=True)
 
     assert url == button_url(api_key, "revoke")
     assert done.redirect_chain[-1][0] == change_url(api_key)

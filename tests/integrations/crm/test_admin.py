@@ -247,6 +247,10 @@ def buttons(page) -> dict[str, list[str]]:
                                    page.content, re.S):
         for label in re.findall(rb"<button[^>]*>\s*([^<]+?)\s*</button>", body):
             found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
+    # A list row's buttons submit the list's form to their own URL (forms do not nest).
+    for action, label in re.findall(rb'<button[^>]*formaction="([^"]*)"[^>]*>\s*([^<]+?)\s*'
+                                    rb"</button>", page.content):
+        found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
     return found
 
 
