@@ -40,8 +40,23 @@ def status_badge(status: str):
     )
 
 
+class DestinationKindFilter(admin.SimpleListFilter):
+    """Deliveries by where they go, in words."""
+
+    title = "destination"
+    parameter_name = "destination_kind"
+    KINDS = (("webhook", "Webhooks"), ("zapier", "Zapier hooks"), ("crm", "CRM connections"))
+
+    def lookups(self, request, model_admin):
+        return self.KINDS
+
+    def queryset(self, request, queryset):
+        known = dict(self.KINDS)
+        return queryset.filter(destination_kind=self.value()) if self.value() in known else queryset
+
+
 class WebhookForm(forms.ModelForm):
-    url = forms.URLField(max_length=2000, assume_scheme="https",
+    url = forms.URLField(max_length=2000, assume_scheme="https", label="URL",
                          help_text="Where events are POSTed. Must resolve to a public address.")
     events = forms.MultipleChoiceField(
         choices=[("*", "All events"), *EventType.choices],
@@ -99,7 +114,7 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
     search_fields = ("name", "url", "public_id")
     readonly_fields = ("public_id", "status_label", "disabled_reason", "failing_since",
                        "last_success_at", "last_error", "created_at", "recent_deliveries",
-                       "filters_in_words")
+                       "filters_in_words", "event_names")
     actions = ["send_test", "enable_selected", "rotate_secret_selected", recover_failed_deliveries]
     change_actions = ["test", "enable", "rotate_secret"]
     row_actions = ["test", "enable", "rotate_secret"]
@@ -113,9 +128,11 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
 
     def get_fieldsets(self, request, obj=None):
         # Those who may not change it read the conditions in words, not as JSON.
-        filters = "filters" if self.may_change(request, obj) else "filters_in_words"
+        editable = self.may_change(request, obj)
+        filters = "filters" if editable else "filters_in_words"
+        events = "events" if editable else "event_names"
         fieldsets = [
-            (None, {"fields": ["workspace", "name", "url", "events", "description", "active"]}),
+            (None, {"fields": ["workspace", "name", "url", events, "description", "active"]}),
             ("Filters", {"fields": [filters]}),
         ]
         if obj is None:
@@ -188,7 +205,7 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
         let through, as a fragment of the webhook form; nothing is saved."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        context = {"results": [], "problem": ""}
+        context = {"results": [], "problem": "", "hint": ""}
         workspace_id = self._preview_workspace(request)
         filters, errors = FilterRowsField().conditions(
             FilterRowsWidget().value_from_datadict(request.POST, None, "filters"))
@@ -196,10 +213,11 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
             events = services.webhook_validate(events=request.POST.getlist("events"))["events"]
         except ValidationError:
             events = None
+        # Not chosen yet is not a mistake: a hint, not an error.
         if workspace_id is None:
-            context["problem"] = "Choose the workspace first."
+            context["hint"] = "Choose the workspace to see which of its recent events match."
         elif events is None:
-            context["problem"] = "Choose the events to send first."
+            context["hint"] = "Choose the events to send to see which recent ones match."
         elif errors:
             context["problem"] = "Fix the conditions first: " + " ".join(
                 f"Row {index + 1}: {problem}" for index, problem in errors.items())
@@ -234,8 +252,8 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
 
     # --- buttons on each row and page (the guide's words) ----------------------------------
     def button_shown(self, request, obj, name):
-        if name == "enable":
-            return obj.status != Webhook.Status.ACTIVE
+        if name == "enable":  # a failing webhook is still on: it retries by itself
+            return obj.status == Webhook.Status.DISABLED
         return True
 
     @button("Test", description="Send a webhook.test event now and show the answer")
@@ -314,7 +332,7 @@ class ReadOnlyLogAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
 class DeliveryAdmin(ObjectButtonsMixin, ReadOnlyLogAdmin):
     list_display = ("event_type", "destination", "status", "attempt_count", "next_attempt_at",
                     "last_error", "created_at")
-    list_filter = ("status", "destination_kind")
+    list_filter = ("status", DestinationKindFilter)
     search_fields = ("public_id", "event__public_id")
     list_select_related = ("event",)
     readonly_fields = ("public_id", "workspace", "event_link", "destination", "status",
@@ -393,7 +411,7 @@ class EventAdmin(ObjectButtonsMixin, BaseEventAdmin):
 class RecoveryAdmin(ReadOnlyLogAdmin):
     list_display = ("public_id", "destination_kind", "destination_id", "since", "requested_by",
                     "deliveries_resent", "created_at", "finished_at")
-    list_filter = ("destination_kind",)
+    list_filter = (DestinationKindFilter,)
     readonly_fields = list_display
 
 

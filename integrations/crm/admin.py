@@ -158,12 +158,25 @@ class ConnectionForm(forms.ModelForm):
         return data
 
 
+class ProviderFilter(admin.SimpleListFilter):
+    """Connections by CRM, named as the CRM names itself."""
+
+    title = "CRM"
+    parameter_name = "provider__exact"
+
+    def lookups(self, request, model_admin):
+        return [(key, cls.label) for key, cls in providers().items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(provider=self.value()) if self.value() in providers() else queryset
+
+
 @admin.register(CrmConnection)
 class CrmConnectionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/crm/crmconnection/change_form.html"
     list_display = ("name", "provider_label", "workspace", "status", "target_object",
                     "last_success_at", "last_error_short")
-    list_filter = ("provider", "status")
+    list_filter = (ProviderFilter, "status")
     search_fields = ("name", "public_id")
     actions = ["test_connection", "disconnect", "reconnect", recover_failed_deliveries]
     inlines = [FieldMappingInline]

@@ -2,6 +2,7 @@
 browser; a viewer sees none and changes nothing; another workspace's objects are not there."""
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.delivery.dispatch import event_dispatch
 from integrations.delivery.sending import delivery_send
@@ -105,6 +106,11 @@ def test_enable_shows_only_when_not_active_and_resumes_waiting_deliveries(
     webhook = WebhookFactory(workspace=workspace, url=receiver.url, name="Orders")
     enable = tool(WEBHOOK, webhook, "enable")
     assert f'action="{enable}"' not in admin_browser.get(change(WEBHOOK, webhook)).content.decode()
+    # Failing is still on (it retries by itself): nothing to enable.
+    Webhook.objects.filter(pk=webhook.pk).update(failing_since=timezone.now())
+    assert Webhook.objects.get(pk=webhook.pk).status == "failing"
+    assert f'action="{enable}"' not in admin_browser.get(change(WEBHOOK, webhook)).content.decode()
+    Webhook.objects.filter(pk=webhook.pk).update(failing_since=None)
     event = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
     [delivery] = event_dispatch(event=event)
     Webhook.objects.filter(pk=webhook.pk).update(active=False, disabled_reason="Disabled "
@@ -209,6 +215,9 @@ def test_a_viewer_sees_no_buttons_and_pressing_one_changes_nothing(
         DELIVERY: (delivery, ["redeliver"]), EVENT: (event, ["redeliver"]),
         HOOK: (hook, ["unsubscribe", "enable"]),
     }
+
+    webhook_page = viewer_browser.get(change(WEBHOOK, webhook)).content.decode()
+    assert "All" in webhook_page and "[&quot;*&quot;]" not in webhook_page  # events in words
 
     for model, (obj, names) in pages.items():
         page = viewer_browser.get(change(model, obj))
