@@ -58,6 +58,8 @@ class ApiKeyForm(forms.ModelForm):
         model = ApiKey
         fields = ["workspace", "name", "kind", "scopes", "allowed_origins", "expires_at",
                   "rate_limit"]
+        help_texts = {"rate_limit": "Requests allowed, e.g. 1200/min. Empty: the platform's "
+                                    "default rate."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,7 +157,11 @@ class ApiKeyAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmi
 
     @admin.display(description="Status")
     def status_label(self, obj):
-        return ApiKey.Status(obj.status).label
+        label = ApiKey.Status(obj.status).label
+        if obj.status == ApiKey.Status.ACTIVE and obj.expires_at is not None:
+            # A rolled key's grace period, or an expiry chosen when it was made.
+            return f"{label} until {obj.expires_at:%Y-%m-%d %H:%M} UTC"
+        return label
 
     @admin.display(description="Kind", ordering="kind")
     def kind_label(self, obj):

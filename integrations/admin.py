@@ -57,7 +57,8 @@ class DestinationKindFilter(admin.SimpleListFilter):
 
 class WebhookForm(forms.ModelForm):
     url = forms.URLField(max_length=2000, assume_scheme="https", label="URL",
-                         help_text="Where events are POSTed. Must resolve to a public address.")
+                         help_text="Where events are POSTed. In production, private and "
+                                   "internal addresses are refused.")
     events = forms.MultipleChoiceField(
         choices=[("*", "All events"), *EventType.choices],
         widget=forms.CheckboxSelectMultiple,
@@ -225,7 +226,8 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
             rows = selectors.webhook_filter_preview(workspace_id=workspace_id, events=events,
                                                     filters=filters, limit=RECENT)
             context["results"] = [
-                (event, sent, _shortened(json.dumps(event.payload.get("data") or {})))
+                (event, sent, _shortened(json.dumps(event.payload.get("data") or {},
+                                                    ensure_ascii=False)))
                 for event, sent in rows
             ]
             context["matched"] = sum(sent for _, sent in rows)

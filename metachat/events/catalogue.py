@@ -240,8 +240,8 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec(
         name="webhook.disabled",
         label="Webhook disabled",
-        fires_when="A webhook is switched off automatically after "
-        "WEBHOOK_DISABLE_AFTER_DAYS of failures.",
+        fires_when="A webhook is switched off automatically after failing for days on end "
+        "(5 by default).",
         fields={
             "webhookId": _s("wh_… id of the webhook"),
             "name": _s("the webhook's name"),
