@@ -297,6 +297,11 @@ class WebhookAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin,
             self._show_new_secret(request, webhook, services.webhook_rotate_secret(webhook=webhook))
 
 
+@admin.display(description="Took", ordering="duration_ms")
+def attempt_duration(attempt) -> str:
+    return "—" if attempt.duration_ms is None else f"{attempt.duration_ms:.0f} ms"
+
+
 def _shortened(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -306,9 +311,13 @@ class AttemptInline(admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ("number",)
-    fields = ("number", "outcome", "started_at", "duration_ms", "response_status", "error",
+    fields = ("number", "outcome", "started_at", attempt_duration, "response_status", "error",
               "response_body")
     readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see the delivery (the workspace rule) reads its attempts.
+        return self.admin_site._registry[Delivery].has_view_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -379,7 +388,7 @@ class DeliveryAdmin(ObjectButtonsMixin, ReadOnlyLogAdmin):
 
 @admin.register(Attempt)
 class AttemptAdmin(ReadOnlyLogAdmin):
-    list_display = ("__str__", "outcome", "started_at", "response_status", "duration_ms",
+    list_display = ("__str__", "outcome", "started_at", "response_status", attempt_duration,
                     "error")
     list_filter = ("outcome", "response_status")
     list_select_related = ("delivery__event",)

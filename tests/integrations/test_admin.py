@@ -1,4 +1,6 @@
 """Operators see webhook health at a glance, test, enable, redeliver; logs are read-only."""
+import re
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,6 +74,12 @@ def test_the_webhook_page_shows_recent_deliveries_with_attempts(
     log = client.get(reverse("admin:integrations_delivery_change", args=[delivery.pk]))
     assert log.status_code == 200 and "HTTP 500" in log.content.decode()
     assert b'name="_save"' not in log.content  # read-only
+    # The attempt log is there for the operator (the workspace rule, not model permissions).
+    attempt = delivery.attempts.get()
+    took = rf'class="field-attempt_duration">\s*<p>{attempt.duration_ms:.0f} ms</p>'
+    assert "Took" in log.content.decode() and re.search(took, log.content.decode())
+    attempts = client.get(reverse("admin:integrations_attempt_changelist")).content.decode()
+    assert f"{attempt.duration_ms:.0f} ms" in attempts and "Duration ms" not in attempts
 
 
 def test_test_enable_and_redeliver_actions(transactional_db, client, operator, workspace,
