@@ -316,6 +316,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 10,
     "EXCEPTION_HANDLER": "metachat.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "VIEW_NAME_FUNCTION": "metachat.api.viewsets.view_name",
 }
 # API keys (apikeys/): the server secret of their HMAC-SHA256 hashes, and the request rate
 # per key unless the key has its own. Changing the secret invalidates every key.
@@ -356,6 +357,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI's badge would ask validator.swagger.io about the schema: not from here.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
     # Choice sets that share a field name get their own names in the schema.

@@ -1,11 +1,13 @@
-"""URLs: the admin, /healthz, /metrics, the REST API under /v1/ and its browser forms."""
+"""URLs: `/` (to the admin), the admin, /healthz, /metrics, the REST API under /v1/, its forms."""
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 
 from conversations.widget_api import widget_demo, widget_script
 from integrations.dashboard import integrations_dashboard
 from integrations.metrics import metrics
+from metachat.api.docs import RedocView, SwaggerView
 from metachat.api.root import ApiRootView
 from metachat.api.session import browser_key_forget, browser_key_use
 from metachat.api.viewsets import NotFoundView
@@ -13,8 +15,8 @@ from metachat.health import healthz
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("integrations.urls")),
     path("", include("apikeys.urls")),
@@ -25,6 +27,9 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # The site's address (the first line of `make run`'s banner) opens the operators' start
+    # page; the admin asks to log in first.
+    path("", RedirectView.as_view(pattern_name="integrations-dashboard"), name="home"),
     # The admin's Integrations section opens the dashboard, not the stock list of its models.
     path("admin/integrations/", admin.site.admin_view(integrations_dashboard),
          name="integrations-dashboard"),

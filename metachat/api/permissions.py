@@ -1,5 +1,10 @@
 """Base permission: the caller's credentials name a workspace."""
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BrowsableAPIRenderer
+
+# A browser on the browsable API has two ways in besides the header a program sends.
+IN_A_BROWSER = ("Paste a secret key into \"Use an API key\" on this page, or log in to the "
+                "admin (/admin/) as an operator. Programs send `Authorization: Bearer <key>`.")
 
 
 class HasWorkspace(BasePermission):
@@ -13,5 +18,7 @@ class HasWorkspace(BasePermission):
         if request.successful_authenticator is None and request.authenticators:
             error = getattr(request.authenticators[0], "missing_credentials_error", None)
             if error is not None:
-                raise error()
+                in_a_browser = isinstance(getattr(request, "accepted_renderer", None),
+                                          BrowsableAPIRenderer)
+                raise error(IN_A_BROWSER) if in_a_browser else error()
         return False

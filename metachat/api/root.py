@@ -18,6 +18,7 @@ COLLECTIONS = {
 class ApiRootView(APIView):
     """The API's collections for the caller's workspace, and where the docs are."""
 
+    name = "Meta Chat API"  # the page's title and first breadcrumb
     required_scopes = AUTHENTICATED
 
     @extend_schema(exclude=True)

@@ -2,9 +2,10 @@
 
 An operator's session authenticates a `/v1/` request (with Django's CSRF check on every
 unsafe method) for one workspace they are a member of: the one named by
-`?workspace=ws_…` (remembered in the session for the next pages), else the only one they
-have. Their role sets the limits: a viewer only reads. API keys are unaffected: a request
-with an `Authorization` header is the key's, whatever the session says.
+`?workspace=ws_…` (the pages' Workspace menu sends it; remembered in the session for the
+next pages), else the only one they have. Their role sets the limits: a viewer only reads.
+API keys are unaffected: a request with an `Authorization` header is the key's, whatever
+the session says.
 
 A developer who is not an operator pastes a secret key into the page's "Use an API key"
 form (`browser_key_use`); from then on that browser's requests are the key's — its
@@ -15,7 +16,7 @@ credential.
 """
 from dataclasses import dataclass
 
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import rotate_token
 from django.urls import reverse
@@ -40,6 +41,7 @@ WORKSPACE_PARAMETER = "workspace"
 SESSION_KEY = "metachat_api_workspace"
 BROWSER_KEY = "metachat_api_key"  # {"identifier": …, "check": …} of a pasted key
 _CHECK_SALT = "metachat.api.session.browser_key"
+SHOWN = 10  # workspaces named in the error asking to choose one
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,41 @@ def operator_workspace(request, user) -> OperatorSession:
             "You are not a member of any workspace; ask an owner to add you in the admin "
             "(Workspaces → Memberships), or use an API key."
         )
-    shown = ", ".join(sorted(mine)[:10])
+    named = [f"{ws.name} ({ws.public_id})" for ws in _by_name(mine)]
+    shown = ", ".join(named[:SHOWN]) + (f" and {len(named) - SHOWN} more" if len(named) > SHOWN
+                                         else "")
     raise WorkspaceRequired(
-        f"You belong to several workspaces; add ?{WORKSPACE_PARAMETER}=ws_… to the URL "
-        f"(one of: {shown})."
+        f"You belong to several workspaces; choose one in the Workspace menu of these pages "
+        f"or add ?{WORKSPACE_PARAMETER}=ws_… to the URL: {shown}."
     )
+
+
+def _by_name(mine: dict[str, tuple[Workspace, str]]) -> list[Workspace]:
+    return sorted((ws for ws, _ in mine.values()), key=lambda ws: (ws.name.lower(), ws.public_id))
+
+
+def switchable_workspaces(request) -> list[Workspace]:
+    """The browsable API's Workspace menu: the operator's workspaces by name, when this
+    request is their session's (no key sent or pasted) and they have more than one."""
+    authenticator = request.successful_authenticator
+    if authenticator is not None and not isinstance(authenticator, OperatorSessionAuthentication):
+        return []
+    session = getattr(request._request, "session", None)
+    if authenticator is None and (request.META.get("HTTP_AUTHORIZATION")
+                                  or browser_key_identifier(session)):
+        return []
+    user = session_operator(request)
+    if user is None:
+        return []
+    mine = _memberships(user)
+    return _by_name(mine) if len(mine) > 1 else []
+
+
+def session_operator(request):
+    """The active staff user logged in to this browser's admin session, if any. Read from the
+    session: DRF sets `request.user` to None when a request's credentials are refused."""
+    user = auth.get_user(request._request)
+    return user if user.is_active and user.is_staff else None
 
 
 class OperatorSessionAuthentication(SessionAuthentication):

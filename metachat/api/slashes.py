@@ -11,7 +11,7 @@ from metachat.api.viewsets import NotFoundView
 PREFIX = "/v1/"
 
 
-def _names_an_endpoint(path: str) -> bool:
+def names_an_endpoint(path: str) -> bool:
     try:
         match = resolve(path)
     except Resolver404:
@@ -25,8 +25,8 @@ class OptionalTrailingSlashMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        if path.startswith(PREFIX) and len(path) > len(PREFIX) and not _names_an_endpoint(path):
+        if path.startswith(PREFIX[:-1]) and path != PREFIX and not names_an_endpoint(path):
             other = path[:-1] if path.endswith("/") else path + "/"
-            if _names_an_endpoint(other):
+            if names_an_endpoint(other):
                 request.path_info = other
         return self.get_response(request)

@@ -1,7 +1,8 @@
 """The base of every tenant endpoint: the workspace comes from the credentials, never the body."""
+from django.utils.text import capfirst
 from rest_framework import viewsets
 from rest_framework.exceptions import NotAuthenticated, NotFound
-from rest_framework.views import APIView
+from rest_framework.views import APIView, get_view_name
 
 
 def request_workspace(request):
@@ -10,6 +11,18 @@ def request_workspace(request):
     if workspace is None:
         raise NotAuthenticated()
     return workspace
+
+
+def view_name(view) -> str:
+    """A page's title and breadcrumb: a collection's plural ("Conversations"), an object's
+    singular ("Conversation"), not DRF's "Conversation List" / "Conversation Instance"."""
+    queryset = getattr(view, "queryset", None)
+    suffix = getattr(view, "suffix", None)
+    if getattr(view, "name", None) is None and queryset is not None and suffix in (
+            "List", "Instance"):
+        meta = queryset.model._meta
+        return capfirst(meta.verbose_name_plural if suffix == "List" else meta.verbose_name)
+    return get_view_name(view)
 
 
 class WorkspaceScopedViewSet(viewsets.GenericViewSet):

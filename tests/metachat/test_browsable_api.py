@@ -10,6 +10,8 @@ from django.test import Client
 
 from apikeys.services import api_key_revoke, api_key_roll
 from conversations.models import Document
+from integrations.models import Webhook
+from metachat.api.session import SESSION_KEY
 from tests.factories import (
     ApiKeyFactory,
     ConversationFactory,
@@ -313,7 +315,7 @@ def test_a_rolled_key_expires_for_the_browser_too(workspace):
 @pytest.mark.parametrize("make, code, words", [
     (lambda ws: PublishableKeyFactory(workspace=ws, allowed_origins=["https://shop.example.com"]
                                       ).secret, "publishable_key", "publishable key"),
-    (lambda ws: ApiKeyFactory(workspace=ws).secret[:-1] + "0", "malformed_key", "copied whole"),
+    (lambda ws: _mistyped(ApiKeyFactory(workspace=ws).secret), "malformed_key", "copied whole"),
     (lambda ws: _revoked(ws).secret, "revoked_key", "This API key was revoked"),
     (lambda ws: "not a key", "malformed_key", "well-formed"),
 ])
@@ -327,6 +329,10 @@ def test_a_key_that_cannot_call_the_api_is_refused_with_a_clear_message(workspac
     assert words in html and f"({code})" in html
     assert "Forget key" not in html
     assert browser.get("/v1/conversations").json()["error"]["code"] == "missing_credentials"
+
+
+def _mistyped(secret: str) -> str:
+    return secret[:-1] + ("1" if secret.endswith("0") else "0")
 
 
 def _revoked(workspace):
@@ -385,3 +391,161 @@ def test_the_schema_names_the_pasted_key_scheme(client, db):
 
     assert schemes["BrowserApiKey"]["in"] == "cookie"
     assert "Use an API key" in schemes["BrowserApiKey"]["description"]
+
+
+# --- Finding one's way: the Workspace menu, breadcrumbs, the site's address -----------------
+
+def _switcher(html: str) -> list[tuple[str, str]]:
+    """(value, name) of each workspace in the page's Workspace menu; [] without one."""
+    form = re.search(r'<form method="get"[^>]*id="workspace-switcher".*?</form>', html, re.S)
+    if form is None:
+        return []
+    assert 'name="workspace"' in form.group(0)
+    return re.findall(r'<option value="(ws_[^"]+)"[^>]*>([^<]+)</option>', form.group(0))
+
+
+def test_an_operator_of_several_workspaces_is_offered_them_by_name(workspace, other_workspace):
+    user = _member(workspace, "owner", "olga")
+    MembershipFactory(workspace=other_workspace, user=user, role="viewer")
+    WorkspaceFactory(name="Initech")  # not theirs
+    browser = _logged_in(user)
+
+    page = browser.get("/v1/conversations", HTTP_ACCEPT="text/html")
+
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert _switcher(html) == [(workspace.public_id, "Acme"),
+                               (other_workspace.public_id, "Globex")]
+    assert "olga" in html  # still signed in, as the top bar says
+    message = browser.get("/v1/conversations").json()["error"]["message"]
+    assert f"Acme ({workspace.public_id}), Globex ({other_workspace.public_id})" in message
+    assert "Initech" not in html and "Initech" not in message
+
+    chosen = browser.get(f"/v1/conversations?workspace={other_workspace.public_id}",
+                         HTTP_ACCEPT="text/html").content.decode()
+    assert re.search(rf'<option value="{other_workspace.public_id}" selected>', chosen)
+    # Remembered in the session, under the key the admin's dashboard reads too.
+    assert browser.session[SESSION_KEY] == other_workspace.public_id
+    assert _switcher(browser.get("/v1/", HTTP_ACCEPT="text/html").content.decode())
+
+
+def test_the_menu_is_for_operators_of_several_workspaces_only(workspace, other_workspace):
+    one = _logged_in(_member(workspace, "owner", "solo"))
+    assert _switcher(one.get("/v1/conversations", HTTP_ACCEPT="text/html").content.decode()) == []
+
+    user = _member(workspace, "owner", "olga")
+    MembershipFactory(workspace=other_workspace, user=user)
+    browser = _logged_in(user)
+    key = ApiKeyFactory(workspace=workspace)
+    sent = browser.get("/v1/conversations", HTTP_ACCEPT="text/html",
+                       HTTP_AUTHORIZATION=f"Bearer {key.secret}")
+    assert sent.status_code == 200 and _switcher(sent.content.decode()) == []
+    _paste(browser, key.secret)
+    pasted = browser.get("/v1/conversations", HTTP_ACCEPT="text/html")
+    assert pasted.status_code == 200 and _switcher(pasted.content.decode()) == []
+
+
+def test_a_superuser_is_offered_every_workspace_and_the_error_names_ten(db):
+    workspaces = [WorkspaceFactory(name=f"Shop {n:02}") for n in range(12)]
+    browser = _logged_in(UserFactory(username="root", is_superuser=True))
+
+    page = browser.get("/v1/conversations", HTTP_ACCEPT="text/html").content.decode()
+    message = browser.get("/v1/conversations").json()["error"]["message"]
+
+    assert [name for _, name in _switcher(page)] == [ws.name for ws in workspaces]
+    assert f"Shop 09 ({workspaces[9].public_id})" in message
+    assert "Shop 10" not in message and message.endswith("and 2 more.")
+
+
+def _breadcrumbs(html: str) -> list[str]:
+    trail = re.search(r'<ul class="breadcrumb">(.*?)</ul>', html, re.S).group(1)
+    names = [name.strip() for name in re.findall(r"<a [^>]*>([^<]+)</a>", trail)]
+    assert len(names) == trail.count("<li"), trail
+    return names
+
+
+@pytest.mark.parametrize("path, trail", [
+    ("/v1/", ["Meta Chat API"]),
+    ("/v1", ["Meta Chat API"]),
+    ("/v1/conversations", ["Meta Chat API", "Conversations"]),
+    ("/v1/conversations/", ["Meta Chat API", "Conversations"]),
+    ("/v1/webhooks/", ["Meta Chat API", "Webhooks"]),
+    ("/v1/integrations/crm", ["Meta Chat API", "CRM connections"]),
+    ("/v1/nothing-here/", ["Meta Chat API"]),
+])
+def test_breadcrumbs_name_only_real_pages(workspace, path, trail):
+    browser = _logged_in(_member(workspace, "owner", "olga"))
+
+    html = browser.get(path, HTTP_ACCEPT="text/html").content.decode()
+
+    assert _breadcrumbs(html) == trail
+
+
+def test_an_objects_page_is_titled_with_its_kind(workspace):
+    conversation = ConversationFactory(workspace=workspace)
+    browser = _logged_in(_member(workspace, "owner", "olga"))
+
+    html = browser.get(f"/v1/conversations/{conversation.public_id}/",
+                       HTTP_ACCEPT="text/html").content.decode()
+    root = browser.get("/v1/", HTTP_ACCEPT="text/html").content.decode()
+
+    assert _breadcrumbs(html) == ["Meta Chat API", "Conversations", "Conversation"]
+    assert "<title>Conversation – Meta Chat API</title>" in html
+    assert "<title>Meta Chat API</title>" in root and "Api Root" not in root
+
+
+def test_the_sites_address_opens_the_integrations_dashboard_after_logging_in(workspace):
+    response = Client().get("/")
+
+    assert response.status_code == 302 and response["Location"] == "/admin/integrations/"
+    login = Client().get("/", follow=True)
+    assert login.redirect_chain[-1][0] == "/admin/login/?next=/admin/integrations/"
+    browser = _logged_in(_member(workspace, "owner", "olga"))
+    dashboard = browser.get("/", follow=True)
+    assert dashboard.status_code == 200 and dashboard.request["PATH_INFO"] == "/admin/integrations/"
+
+
+def test_signed_out_the_page_names_both_ways_in_and_a_program_gets_the_short_message(db):
+    page = _browser().get("/v1/", HTTP_ACCEPT="text/html")
+    program = Client().get("/v1/")
+
+    html = page.content.decode()
+    assert page.status_code == 401 and "missing_credentials" in html
+    assert "Paste a secret key into \\&quot;Use an API key\\&quot; on this page" in html
+    assert "or log in to the admin (/admin/) as an operator" in html
+    assert 'href="/admin/login/?next=/v1/"' in html  # the top bar's "Log in"
+    assert program.status_code == 401
+    assert program.json()["error"] == {
+        "code": "missing_credentials", "fields": {},
+        "message": "Send your API key as `Authorization: Bearer <key>`.",
+    }
+
+
+def test_a_webhooks_form_is_the_json_one_since_html_forms_take_no_lists(workspace):
+    browser = _logged_in(_member(workspace, "owner", "olga"))
+
+    html = browser.get("/v1/webhooks", HTTP_ACCEPT="text/html").content.decode()
+
+    assert "not currently supported in HTML input" not in html
+    assert 'id="post-generic-content-form"' in html
+    raw = re.search(r'<textarea name="_content"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    assert "&quot;events&quot;: []" in raw and "&quot;filters&quot;: []" in raw
+    # Where every field fits a form, the HTML form stays.
+    documents = browser.get("/v1/documents", HTTP_ACCEPT="text/html").content.decode()
+    assert 'id="post-object-form"' in documents
+
+
+def test_a_webhook_made_from_the_raw_data_tab_is_made(workspace, receiver):
+    browser = _logged_in(_member(workspace, "owner", "olga"))
+    page = browser.get("/v1/webhooks", HTTP_ACCEPT="text/html").content.decode()
+    token = re.search(r'"csrfToken": "([^"]+)"', page).group(1)
+    body = {"name": "Orders", "url": receiver.url, "events": ["user.started"],
+            "filters": [{"field": "channel", "op": "eq", "value": "web"}]}
+
+    # What the tab's POST button sends: its JSON, with the page's CSRF token in a header.
+    made = browser.post("/v1/webhooks", body, content_type="application/json",
+                        HTTP_X_CSRFTOKEN=token)
+
+    assert made.status_code == 201, made.content
+    made = Webhook.objects.get(workspace=workspace)
+    assert made.events == ["user.started"] and made.filters[0]["value"] == "web"

@@ -36,15 +36,20 @@ def require_browser() -> None:
     pytest.skip(HOW_TO_RUN)
 
 
-def start_chromium(*, width: int = 1280, height: int = 900):
-    """A fresh headless Chromium with its own profile; the caller quits it."""
+def start_chromium(*, width: int = 1280, height: int = 900, network_log: bool = False,
+                   flags: tuple[str, ...] = ()):
+    """A fresh headless Chromium with its own profile, and `flags` besides the usual ones;
+    the caller quits it. With `network_log`, `driver.get_log("performance")` holds its
+    DevTools network events."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    if network_log:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     profile = tempfile.mkdtemp(prefix="metachat-chromium-")
-    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+    for flag in [*CHROMIUM_FLAGS, *flags, f"--user-data-dir={profile}",
                  f"--window-size={width},{height}"]:
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
