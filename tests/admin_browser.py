@@ -1,4 +1,5 @@
 """An operator's browser on the admin: logged in through the login form, CSRF enforced."""
+import html
 import re
 from html.parser import HTMLParser
 
@@ -29,6 +30,25 @@ def logged_in(user) -> Browser:
     })
     assert response.status_code == 302 and response["Location"] == "/admin/"
     return browser
+
+
+def browser_of(workspace, role: str, username: str) -> Browser:
+    """A new member of `workspace` with `role`, logged in."""
+    return logged_in(member(workspace, role, username))
+
+
+def buttons(page) -> dict[str, list[str]]:
+    """Each button's label → the URLs its forms post to."""
+    found: dict[str, list[str]] = {}
+    for action, body in re.findall(rb'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>',
+                                   page.content, re.S):
+        for label in re.findall(rb"<button[^>]*>\s*([^<]+?)\s*</button>", body):
+            found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
+    # A list row's buttons submit the list's form to their own URL (forms do not nest).
+    for action, label in re.findall(rb'<button[^>]*formaction="([^"]*)"[^>]*>\s*([^<]+?)\s*'
+                                    rb"</button>", page.content):
+        found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
+    return found
 
 
 def member(workspace, role: str, username: str):

@@ -171,3 +171,15 @@ def own_redis():
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium, headless, with background networking off (skipped without it,
+    unless CI=true makes that a failure)."""
+    from tests.widget.browser import quit_chromium, require_browser, start_chromium
+
+    require_browser()
+    driver = start_chromium()
+    yield driver
+    quit_chromium(driver)

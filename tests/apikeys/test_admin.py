@@ -1,6 +1,5 @@
 """API keys in the admin: Create new key (the secret once, in a message), the Revoke and Roll
 buttons and list actions, never a hash; each workspace sees and changes only its own."""
-import html
 import re
 from datetime import timedelta
 
@@ -14,8 +13,8 @@ from rest_framework.test import APIClient
 from apikeys import keys
 from apikeys.models import ApiKey
 from metachat.workspaces.models import Membership
-from tests.factories import ApiKeyFactory, MembershipFactory, UserFactory
-from tests.metachat.test_browsable_api import _logged_in
+from tests.admin_browser import browser_of, buttons
+from tests.factories import ApiKeyFactory, MembershipFactory
 
 CHANGELIST = reverse("admin:apikeys_apikey_changelist")
 ADD = reverse("admin:apikeys_apikey_add")
@@ -200,30 +199,6 @@ REVOKED_MESSAGE = ("This API key was revoked. Create a new one in the admin (Set
                    "keys → Create new key) or with POST /v1/api-keys.")
 
 
-def browser_of(workspace, role, username):
-    user = MembershipFactory(workspace=workspace, role=role,
-                             user=UserFactory(username=username)).user
-    return _logged_in(user)
-
-
-def post(browser, url, data=None, **kwargs):
-    """Submit a form of the page, with the CSRF token the page carries."""
-    data = {**(data or {}), "csrfmiddlewaretoken": browser.cookies["csrftoken"].value}
-    return browser.post(url, data, **kwargs)
-
-
-def buttons(page) -> dict[str, list[str]]:
-    """Each button's label → the URLs its forms post to."""
-    found: dict[str, list[str]] = {}
-    for action, body in re.findall(rb'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>',
-                                   page.content, re.S):
-        for label in re.findall(rb"<button[^>]*>\s*([^<]+?)\s*</button>", body):
-            found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
-    # A list row's buttons submit the list's form to their own URL (forms do not nest).
-    for action, label in re.findall(rb'<button[^>]*formaction="([^"]*)"[^>]*>\s*([^<]+?)\s*'
-                                    rb"</button>", page.content):
-        found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
-    return found
 
 
 def change_url(api_key):
@@ -239,7 +214,7 @@ def test_create_new_key_shows_the_key_once_and_it_works(workspace):
 
     listing = browser.get(CHANGELIST).content.decode()
     form = browser.get(ADD).content.decode()
-    created = post(browser, ADD, {"workspace": workspace.pk, "name": "Webhook Integration",
+    created = browser.post_form(ADD, {"workspace": workspace.pk, "name": "Webhook Integration",
                                   "scopes": ["webhooks:read"]}, follow=True)
 
     assert f'href="{ADD}" class="addlink">Create new key</a>' in listing
@@ -261,10 +236,10 @@ def test_the_revoke_button_stops_the_key_at_once(workspace):
 
     page = browser.get(change_url(api_key))
     [url] = buttons(page)["Revoke"]
-    asked = post(browser, url)
+    asked = browser.post_form(url)
     assert asked.status_code == 200 and "stops working at once" in asked.content.decode()
     assert me_status(api_key.secret) == 200  # nothing happens before the confirmation
-    done = post(browser, url, {"apply": "Revoke"}, follow=True)
+    done = browser.post_form(url, {"apply": "Revoke"}, follow=True)
 
     assert url == button_url(api_key, "revoke")
     assert done.redirect_chain[-1][0] == change_url(api_key)
@@ -287,11 +262,11 @@ def test_the_roll_button_on_a_row_asks_the_grace_period_then_shows_the_new_key_o
     listing = browser.get(CHANGELIST)
     [url] = buttons(listing)["Roll"]
     assert url == button_url(api_key, "roll")
-    ask = post(browser, url, {"next": CHANGELIST})
+    ask = browser.post_form(url, {"next": CHANGELIST})
     assert ask.status_code == 200 and "Grace period (hours)" in ask.content.decode()
     assert not ApiKey.objects.filter(replaced_by__isnull=False).exists()  # asking rolls nothing
 
-    done = post(browser, url, {"next": CHANGELIST, "apply": "Roll", "grace_hours": 2},
+    done = browser.post_form(url, {"next": CHANGELIST, "apply": "Roll", "grace_hours": 2},
                 follow=True)
 
     assert done.redirect_chain[-1][0] == CHANGELIST
@@ -315,8 +290,8 @@ def test_a_viewer_sees_no_buttons_and_pressing_one_changes_nothing(workspace):
     browser = browser_of(workspace, Membership.Role.VIEWER, "vera")
 
     pages = [browser.get(CHANGELIST), browser.get(change_url(api_key))]
-    revoke = post(browser, button_url(api_key, "revoke"))
-    roll = post(browser, button_url(api_key, "roll"), {"apply": "Roll", "grace_hours": 0})
+    revoke = browser.post_form(button_url(api_key, "revoke"))
+    roll = browser.post_form(button_url(api_key, "roll"), {"apply": "Roll", "grace_hours": 0})
 
     for page in pages:
         assert page.status_code == 200
@@ -334,8 +309,8 @@ def test_another_workspaces_key_is_not_found_by_its_urls(workspace, other_worksp
     browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
 
     assert browser.get(change_url(theirs)).status_code == 404
-    assert post(browser, button_url(theirs, "revoke")).status_code == 404
-    assert post(browser, button_url(theirs, "roll"),
+    assert browser.post_form(button_url(theirs, "revoke")).status_code == 404
+    assert browser.post_form(button_url(theirs, "roll"),
                 {"apply": "Roll", "grace_hours": 0}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.revoked_at is None and theirs.replaced_by is None

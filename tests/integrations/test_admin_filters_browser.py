@@ -8,17 +8,8 @@ from integrations.models import Webhook
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish
 from tests.admin_browser import PASSWORD, member
-from tests.widget.browser import quit_chromium, require_browser, start_chromium
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
-
-
-@pytest.fixture
-def chromium():
-    require_browser()
-    driver = start_chromium()
-    yield driver
-    quit_chromium(driver)
 
 
 def wait(driver, condition, timeout=20):

@@ -10,17 +10,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from apikeys.models import ApiKey
 from tests.admin_browser import PASSWORD, member
 from tests.factories import ApiKeyFactory, WebhookFactory
-from tests.widget.browser import quit_chromium, require_browser, start_chromium
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
-
-
-@pytest.fixture
-def chromium():
-    require_browser()
-    driver = start_chromium()
-    yield driver
-    quit_chromium(driver)
 
 
 def log_in(driver, live_server, workspace, next_url):

@@ -12,6 +12,7 @@ from apikeys.services import api_key_revoke, api_key_roll
 from conversations.models import Document
 from integrations.models import Webhook
 from metachat.api.session import SESSION_KEY
+from tests.admin_browser import logged_in
 from tests.factories import (
     ApiKeyFactory,
     ConversationFactory,
@@ -21,22 +22,8 @@ from tests.factories import (
     WorkspaceFactory,
 )
 
-PASSWORD = "correct horse battery staple"
-
-
-def _logged_in(user) -> Client:
-    """A browser: CSRF checks on, logged in through the admin's own login form."""
-    user.set_password(PASSWORD)
-    user.save()
-    browser = Client(enforce_csrf_checks=True)
-    form = browser.get("/admin/login/")
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.content).group(1)
-    response = browser.post("/admin/login/?next=/admin/", {
-        "username": user.username, "password": PASSWORD,
-        "csrfmiddlewaretoken": token.decode(),
-    })
-    assert response.status_code == 302 and response["Location"] == "/admin/"
-    return browser
+# A browser: CSRF checks on, logged in through the admin's own login form.
+_logged_in = logged_in
 
 
 def _csrf(browser: Client) -> str:

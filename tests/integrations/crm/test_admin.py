@@ -1,7 +1,6 @@
 """The CRM admin through real admin URLs: Connect a CRM per provider, the mapping (saved by
 the API's service), the buttons and actions, secrets, and who may press what."""
 import html
-import re
 
 import pytest
 from django.urls import reverse
@@ -10,8 +9,7 @@ from integrations.crm.models import CrmConnection
 from integrations.crm.providers import provider_class
 from integrations.crm.services import crm_connection_connect
 from metachat.workspaces.models import Membership
-from tests.factories import MembershipFactory, UserFactory
-from tests.metachat.test_browsable_api import _logged_in
+from tests.admin_browser import browser_of, buttons
 
 CHANGELIST = "admin:crm_crmconnection_changelist"
 
@@ -229,29 +227,6 @@ def test_a_target_field_mapped_twice_is_a_form_error_not_a_crash(admin_client,
 
 
 # --- the guide's words and buttons, as operators in a browser (CSRF checks on) ---------------
-def browser_of(workspace, role, username):
-    user = MembershipFactory(workspace=workspace, role=role,
-                             user=UserFactory(username=username)).user
-    return _logged_in(user)
-
-
-def post(browser, url, data=None, **kwargs):
-    data = {**(data or {}), "csrfmiddlewaretoken": browser.cookies["csrftoken"].value}
-    return browser.post(url, data, **kwargs)
-
-
-def buttons(page) -> dict[str, list[str]]:
-    """Each button's label → the URLs its forms post to."""
-    found: dict[str, list[str]] = {}
-    for action, body in re.findall(rb'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>',
-                                   page.content, re.S):
-        for label in re.findall(rb"<button[^>]*>\s*([^<]+?)\s*</button>", body):
-            found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
-    # A list row's buttons submit the list's form to their own URL (forms do not nest).
-    for action, label in re.findall(rb'<button[^>]*formaction="([^"]*)"[^>]*>\s*([^<]+?)\s*'
-                                    rb"</button>", page.content):
-        found.setdefault(label.decode(), []).append(html.unescape(action.decode()))
-    return found
 
 
 def button_url(connection, tool):
@@ -311,7 +286,7 @@ def test_each_connection_has_a_test_button_named_after_its_crm(
 
     rows = buttons(browser.get(reverse(CHANGELIST)))
     page = buttons(browser.get(change_url(salesforce_connection)))
-    done = post(browser, rows["Test Salesforce connection"][0],
+    done = browser.post_form(rows["Test Salesforce connection"][0],
                 {"next": reverse(CHANGELIST)}, follow=True)
 
     assert rows["Test Salesforce connection"] == [
@@ -331,7 +306,7 @@ def test_a_viewer_sees_no_buttons_and_pressing_one_changes_nothing(workspace, hu
     browser = browser_of(workspace, Membership.Role.VIEWER, "vera")
 
     pages = [browser.get(reverse(CHANGELIST)), browser.get(change_url(hubspot_connection))]
-    pressed = [post(browser, button_url(hubspot_connection, tool)).status_code
+    pressed = [browser.post_form(button_url(hubspot_connection, tool)).status_code
                for tool in ("test_connection_button", "disconnect_button", "reconnect_button")]
 
     for page in pages:
@@ -352,9 +327,9 @@ def test_another_workspaces_connection_urls_are_not_found(workspace, other_works
     browser = browser_of(workspace, Membership.Role.ADMIN, "adam")
 
     assert browser.get(change_url(theirs)).status_code == 404
-    assert post(browser, change_url(theirs), mapping_form(theirs, [])).status_code == 404
+    assert browser.post_form(change_url(theirs), mapping_form(theirs, [])).status_code == 404
     for tool in ("test_connection_button", "disconnect_button", "reconnect_button"):
-        assert post(browser, button_url(theirs, tool)).status_code == 404
+        assert browser.post_form(button_url(theirs, tool)).status_code == 404
     assert not hubspot.objects.get("notes")
     theirs.refresh_from_db()
     assert (theirs.status, theirs.name) == ("connected", "T")
@@ -372,7 +347,8 @@ def test_a_zendesk_mapping_the_api_refuses_the_admin_refuses_in_the_same_words(
         f"/v1/integrations/crm/{zendesk_connection.public_id}/field-mappings",
         {"fieldMappings": [{"sourceField": "confidence",
                             "targetField": "custom_field:order-number"}]}, format="json")
-    page = post(browser, change_url(zendesk_connection), mapping_form(zendesk_connection, [bad]))
+    page = browser.post_form(change_url(zendesk_connection),
+                             mapping_form(zendesk_connection, [bad]))
 
     assert api.status_code == 400
     message = api.json()["error"]["message"]
@@ -388,7 +364,8 @@ def test_an_admin_mapping_is_saved_as_the_api_saves_it(workspace, zendesk, zende
     row = {"source_field": "confidence", "target_field": "custom_field:360001234567",
            "fixed_value": "", "transform": "percent"}
 
-    saved = post(browser, change_url(zendesk_connection), mapping_form(zendesk_connection, [row]))
+    saved = browser.post_form(change_url(zendesk_connection),
+                              mapping_form(zendesk_connection, [row]))
 
     assert saved.status_code == 302
     assert stored_mapping(zendesk_connection)[-1] == (
@@ -407,7 +384,7 @@ def test_a_mapping_that_does_not_fit_a_new_record_type_saves_nothing(workspace, 
                                               "transform": ""}])
     data.update(name="Renamed", target_object="contact")
 
-    response = post(browser, change_url(hubspot_connection), data, follow=True)
+    response = browser.post_form(change_url(hubspot_connection), data, follow=True)
 
     assert response.redirect_chain[-1][0] == change_url(hubspot_connection)
     assert "Nothing was saved: HubSpot contact has no field" in response.content.decode()
