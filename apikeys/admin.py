@@ -128,7 +128,8 @@ class UsageFilter(admin.SimpleListFilter):
 @admin.register(ApiKey)
 class ApiKeyAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
     form = ApiKeyForm
-    change_form_template = "admin/apikeys/apikey/change_form.html"
+    change_form_template = "admin/named_add/change_form.html"
+    add_label = "Create new key"
     list_display = (
         "name", "kind_label", "workspace", "prefix", "scope_list", "origin_list",
         "status_label", "created_at", "expires_at", "last_used_at",

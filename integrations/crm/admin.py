@@ -173,7 +173,8 @@ class ProviderFilter(admin.SimpleListFilter):
 
 @admin.register(CrmConnection)
 class CrmConnectionAdmin(ObjectButtonsMixin, WorkspaceScopedAdminMixin, admin.ModelAdmin):
-    change_form_template = "admin/crm/crmconnection/change_form.html"
+    change_form_template = "admin/named_add/change_form.html"
+    add_label = "Connect a CRM"
     list_display = ("name", "provider_label", "workspace", "status", "target_object",
                     "last_success_at", "last_error_short")
     list_filter = (ProviderFilter, "status")

@@ -66,9 +66,11 @@ class WorkspaceScopedAdminMixin:
         return queryset.filter(**{f"{self.workspace_field}__in": ids})
 
     def changelist_view(self, request, extra_context=None):
-        # "Webhooks", not the stock "Select webhook to change".
+        # "Webhooks", not the stock "Select webhook to change"; the add link's words, for
+        # admins that name it (templates/admin/named_add/).
         title = self.model._meta.verbose_name_plural
-        extra_context = {"title": title[:1].upper() + title[1:], **(extra_context or {})}
+        extra_context = {"title": title[:1].upper() + title[1:],
+                         "add_label": getattr(self, "add_label", ""), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
