@@ -7,11 +7,17 @@ from rest_framework.views import APIView
 from apikeys.scopes import AUTHENTICATED
 
 COLLECTIONS = {
+    "me": "me",
     "conversations": "conversation-list",
     "documents": "document-list",
     "webhooks": "webhook-list",
     "deliveries": "delivery-list",
     "events": "event-list",
+    "hooks": "hook-list",
+    "crm_connections": "crm-connection-list",
+    "reports": "report-list",
+    "daily_report": "report-daily",
+    "api_keys": "api-key-list",
 }
 
 

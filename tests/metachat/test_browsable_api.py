@@ -55,6 +55,9 @@ def test_an_operator_browses_their_workspace_in_html(workspace, other_workspace)
     root = browser.get("/v1/").json()["data"]
     assert root["workspace"] == workspace.public_id
     assert root["conversations"].endswith("/v1/conversations")
+    for name, path in {"hooks": "/v1/hooks", "crmConnections": "/v1/integrations/crm",
+                       "reports": "/v1/reports", "apiKeys": "/v1/api-keys", "me": "/v1/me"}.items():
+        assert root[name].endswith(path), name  # every collection is a link from the root
 
 
 def test_without_a_session_the_api_still_asks_for_a_key(db):
