@@ -81,7 +81,10 @@ def _send_to(connection_id: int, deliveries: list) -> list[AttemptResult]:
         elapsed = (time.monotonic() - started) * 1000 / max(len(deliveries), 1)
         return [AttemptResult(duration_ms=round(elapsed, 1), **fields) for _ in deliveries]
 
-    connection = CrmConnection.objects.filter(pk=connection_id).first()
+    # Every record of the batch reads the workspace and the mapping (and a rejected one
+    # names its mapping row): fetched once for the batch, not once a record.
+    connection = (CrmConnection.objects.filter(pk=connection_id).select_related("workspace")
+                  .prefetch_related("field_mappings").first())
     if connection is None:
         return each(ok=False, error="The CRM connection no longer exists.")
     if any(d.workspace_id != connection.workspace_id for d in deliveries):

@@ -2,6 +2,9 @@
 import json
 from types import SimpleNamespace
 
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+
 from integrations.crm.models import CrmConnection
 from integrations.crm.services import crm_connection_connect, crm_connection_disconnect
 from integrations.delivery import destinations
@@ -57,6 +60,17 @@ def test_send_pushes_one_batch_per_connection_and_answers_in_order(
     assert [r["via"] for r in salesforce.records] == ["collection", "collection"]
     assert json.loads(results[1].body)["id"] in hubspot.objects["notes"]
     assert all(r.duration_ms >= 0 and r.retry_after is None for r in results)
+
+
+def test_a_batch_reads_the_connection_and_its_mapping_once(salesforce, salesforce_connection):
+    deliveries = [delivery(salesforce_connection, ended(f"conv_{n}")) for n in range(5)]
+
+    with CaptureQueriesContext(db) as queries:
+        results = KIND.send(deliveries)
+
+    assert [r.ok for r in results] == [True] * 5
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "crm_fieldmapping"' in q for q in sql) == 1
 
 
 def test_a_rate_limit_is_returned_with_its_retry_hint(salesforce, salesforce_connection):
