@@ -479,8 +479,8 @@ def chat_send(*, workspace: Workspace, text: str, conversation: Conversation | N
     text = message_clean(text)
     if conversation is None and conversation_id is not None:
         conversation_id_check(conversation_id)
-    if conversation is not None and user_id and conversation.end_user.user_id != user_id:
-        raise InvalidUser("The conversation belongs to another user.", field="user_id")
+    if conversation is not None:
+        _conversation_user_check(conversation, user_id)
     answer = answer_question(workspace=workspace, text=text, conversation=conversation)
     if conversation is None and conversation_id is not None:
         try:
@@ -491,11 +491,15 @@ def chat_send(*, workspace: Workspace, text: str, conversation: Conversation | N
             conversation = Conversation.objects.select_related("end_user", "workspace").get(
                 workspace=workspace, public_id=conversation_id,
             )
-            if user_id and conversation.end_user.user_id != user_id:
-                raise InvalidUser("The conversation belongs to another user.",
-                                  field="user_id") from None
+        _conversation_user_check(conversation, user_id)
     return _chat_send(workspace=workspace, text=text, answer=answer, user_id=user_id,
                       user_info=user_info, channel=channel, conversation=conversation)
+
+
+def _conversation_user_check(conversation: Conversation, user_id: str | None) -> None:
+    """A message naming its user goes only to that user's conversation."""
+    if user_id and conversation.end_user.user_id != user_id:
+        raise InvalidUser("The conversation belongs to another user.", field="user_id")
 
 
 def _chat_send(*, workspace: Workspace, text: str, answer: Answer, user_id: str | None,
