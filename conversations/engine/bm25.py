@@ -193,7 +193,7 @@ class BM25AnswerEngine(AnswerEngine):
         )
 
     def rank(self, index: _Index, question: str) -> _Ranking | None:
-        query_terms = list(dict.fromkeys(text_terms.terms(question)))
+        query_terms = _query_terms(question)
         if not query_terms:
             return None
         scores = index.scores(query_terms)
@@ -241,8 +241,7 @@ class SemanticAnswerEngine(BM25AnswerEngine):
         lead = float(cosines[best]) - _runner_up(cosines, index.entries, best)
         features = [float(cosines[best]), lead]
         confidence = _logistic(SEMANTIC_COEFFICIENTS, features)
-        return _Ranking(best, confidence, list(dict.fromkeys(text_terms.terms(question))),
-                        tuple(features))
+        return _Ranking(best, confidence, _query_terms(question), tuple(features))
 
 
 class HybridAnswerEngine(BM25AnswerEngine):
@@ -255,7 +254,7 @@ class HybridAnswerEngine(BM25AnswerEngine):
         query = _question_vector(index, question)
         if query is None:
             return super().rank(index, question)
-        query_terms = list(dict.fromkeys(text_terms.terms(question)))
+        query_terms = _query_terms(question)
         cosines = index.vectors @ query
         scores = index.scores(query_terms) if query_terms else np.zeros(index.size)
         top_score = float(scores.max()) if scores.size else 0.0
@@ -271,6 +270,11 @@ class HybridAnswerEngine(BM25AnswerEngine):
         features = [float(cosines[best]), lead, coverage, separation, agree]
         confidence = _logistic(HYBRID_COEFFICIENTS, features)
         return _Ranking(best, confidence, query_terms, tuple(features))
+
+
+def _query_terms(question: str) -> list[str]:
+    """The question's terms, each once, in the order asked."""
+    return list(dict.fromkeys(text_terms.terms(question)))
 
 
 def _question_vector(index: _Index, question: str) -> np.ndarray | None:
