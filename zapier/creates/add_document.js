@@ -1,15 +1,14 @@
 'use strict';
 
-const { apiUrl } = require('../lib/api');
+const { apiUrl, requestData } = require('../lib/api');
 
 const perform = async (z, bundle) => {
   const { title, content, sourceType } = bundle.inputData;
-  const response = await z.request({
+  return requestData(z, {
     url: apiUrl('documents'),
     method: 'POST',
     body: { title, content, sourceType: sourceType || 'text' },
   });
-  return response.data.data;
 };
 
 module.exports = {

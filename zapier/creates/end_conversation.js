@@ -1,12 +1,11 @@
 'use strict';
 
-const { apiUrl } = require('../lib/api');
+const { apiUrl, requestData } = require('../lib/api');
 const { conversationFields, conversationSample } = require('../lib/conversations');
 
 const perform = async (z, bundle) => {
   const id = encodeURIComponent(bundle.inputData.conversationId);
-  const response = await z.request({ url: apiUrl(`conversations/${id}/end`), method: 'POST' });
-  return response.data.data;
+  return requestData(z, { url: apiUrl(`conversations/${id}/end`), method: 'POST' });
 };
 
 module.exports = {

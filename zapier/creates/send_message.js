@@ -1,6 +1,6 @@
 'use strict';
 
-const { apiUrl } = require('../lib/api');
+const { apiUrl, requestData } = require('../lib/api');
 
 const perform = async (z, bundle) => {
   const input = bundle.inputData;
@@ -11,8 +11,7 @@ const perform = async (z, bundle) => {
   if (input.userName) user.name = input.userName;
   if (input.userEmail) user.email = input.userEmail;
   if (Object.keys(user).length) body.user = user;
-  const response = await z.request({ url: apiUrl('chat'), method: 'POST', body });
-  return response.data.data;
+  return requestData(z, { url: apiUrl('chat'), method: 'POST', body });
 };
 
 module.exports = {

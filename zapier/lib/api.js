@@ -51,4 +51,7 @@ const handleErrors = (response, z) => {
   );
 };
 
-module.exports = { baseUrl, apiUrl, addApiKey, handleErrors };
+// The `data` of the API's {"data": …} envelope; errors are handleErrors' to report.
+const requestData = async (z, request) => (await z.request(request)).data.data;
+
+module.exports = { baseUrl, apiUrl, addApiKey, handleErrors, requestData };

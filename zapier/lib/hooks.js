@@ -3,7 +3,7 @@
 // A REST-hook trigger for one Meta Chat event: Zapier subscribes its target URL with
 // POST /v1/hooks, receives each event as the JSON body, and unsubscribes with DELETE.
 
-const { apiUrl } = require('./api');
+const { apiUrl, requestData } = require('./api');
 
 // Filter input fields become the subscription's `filters`, so a zap such as "only when
 // confidence is below 0.5" needs no Zapier Filter step: Meta Chat sends only matching events.
@@ -54,19 +54,17 @@ const hookTrigger = ({ key, event, noun, label, description, filterFields = [],
       ...(spec.choices ? { choices: spec.choices } : {}),
     })),
 
-    performSubscribe: async (z, bundle) => {
-      const response = await z.request({
-        url: apiUrl('hooks'),
-        method: 'POST',
-        body: {
-          targetUrl: bundle.targetUrl,
-          event,
-          filters: filtersFrom(z, bundle.inputData || {}, filterFields),
-        },
-      });
-      // Kept by Zapier as bundle.subscribeData: the hook's id is what unsubscribe needs.
-      return response.data.data;
-    },
+    // What it returns Zapier keeps as bundle.subscribeData: the hook's id is what
+    // unsubscribe needs.
+    performSubscribe: async (z, bundle) => requestData(z, {
+      url: apiUrl('hooks'),
+      method: 'POST',
+      body: {
+        targetUrl: bundle.targetUrl,
+        event,
+        filters: filtersFrom(z, bundle.inputData || {}, filterFields),
+      },
+    }),
 
     performUnsubscribe: async (z, bundle) => {
       await z.request({
@@ -79,13 +77,9 @@ const hookTrigger = ({ key, event, noun, label, description, filterFields = [],
     perform: (z, bundle) => [shape(bundle.cleanedRequest)],
 
     // Recent real events of this type, for the zap editor's samples.
-    performList: async (z, bundle) => {
-      const response = await z.request({
-        url: apiUrl('events'),
-        params: { type: event, limit: 3 },
-      });
-      return response.data.data.map(shape);
-    },
+    performList: async (z, bundle) =>
+      (await requestData(z, { url: apiUrl('events'), params: { type: event, limit: 3 } }))
+        .map(shape),
 
     sample,
     outputFields,

@@ -1,6 +1,6 @@
 'use strict';
 
-const { apiUrl, handleErrors } = require('../lib/api');
+const { apiUrl, handleErrors, requestData } = require('../lib/api');
 const { conversationFields, conversationSample } = require('../lib/conversations');
 
 // Searches return an array, best match first; [] means nothing was found.
@@ -19,11 +19,7 @@ const perform = async (z, bundle) => {
     return [response.data.data];
   }
   if (userId) {
-    const response = await z.request({
-      url: apiUrl('conversations'),
-      params: { userId, limit: 1 },
-    });
-    return response.data.data;
+    return requestData(z, { url: apiUrl('conversations'), params: { userId, limit: 1 } });
   }
   throw new z.errors.Error('Give a conversation ID or a user ID to look for.', 'InvalidInput', 400);
 };
