@@ -187,6 +187,8 @@ def _message(body: str) -> str:
         data = json.loads(body or "{}")
     except ValueError:
         return clip(body, 300)
+    if not isinstance(data, dict):  # JSON, but not Zendesk's error object
+        return clip(body, 300)
     error = data.get("error")
     if isinstance(error, dict):
         return str(error.get("message") or error.get("title") or error)

@@ -125,3 +125,16 @@ def test_each_provider_speaks_through_the_same_translation():
     assert type(limited) is CrmRateLimited and limited.retry_after == 4
     assert "Pipedrive refused the API token (unauthorized access)" in str(
         pipedrive.error_for(status=401, message="unauthorized access"))
+
+
+@pytest.mark.parametrize("body", ['["upstream", "failed"]', '"Bad Gateway"', "42"])
+def test_a_zendesk_error_body_that_is_json_but_no_object_is_quoted(body):
+    from integrations.crm.providers.zendesk import ZendeskProvider
+
+    class Response:
+        status_code, headers, text = 502, {}, body
+
+    provider = ZendeskProvider(credentials={"subdomain": "acme"})
+    error = provider._error_for(Response())
+
+    assert type(error) is CrmUnavailable and body in str(error)
