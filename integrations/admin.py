@@ -17,6 +17,7 @@ from integrations.admin_filters import (
     FilterRowsWidget,
     value_text,
 )
+from integrations.delivery import destinations
 from integrations.delivery.admin_tools import (
     deliveries_table,
     recover_failed_deliveries,
@@ -367,9 +368,30 @@ class DeliveryAdmin(ObjectButtonsMixin, ReadOnlyLogAdmin):
     def payload(self, delivery):
         return format_html("<pre>{}</pre>", json.dumps(delivery.event.payload, indent=2))
 
+    def get_changelist_instance(self, request):
+        # The Destination column names each row's webhook, hook or connection: look them up
+        # once per kind for the whole page, not once per row (as `destination_title` would).
+        changelist = super().get_changelist_instance(request)
+        page = list(changelist.result_list)
+        wanted: dict[str, set[int]] = {}
+        for delivery in page:
+            wanted.setdefault(delivery.destination_kind, set()).add(delivery.destination_id)
+        for kind_name, ids in wanted.items():
+            try:
+                kind = destinations.get(kind_name)
+            except KeyError:
+                continue  # `destination_title` names it without a query
+            found = kind.model.objects.in_bulk(ids)
+            for delivery in page:
+                if delivery.destination_kind == kind_name:
+                    destination = found.get(delivery.destination_id)
+                    delivery.listed_title = (kind.title(destination) if destination
+                                             else f"a deleted {kind_name}")
+        return changelist
+
     @admin.display(description="Destination")
     def destination(self, delivery):
-        title = delivery.destination_title
+        title = getattr(delivery, "listed_title", None) or delivery.destination_title
         return title[:1].upper() + title[1:]
 
     @button("Redeliver", description="Send it again, with the same event id")

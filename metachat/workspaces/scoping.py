@@ -43,11 +43,13 @@ class WorkspaceScopedAdminMixin:
     def workspace_id_of(self, obj) -> int | None:
         if isinstance(obj, Workspace):
             return obj.pk
-        for part in self.workspace_field.split("__"):
+        *path, last = self.workspace_field.split("__")
+        for part in path:
             obj = getattr(obj, part, None)
             if obj is None:
                 return None
-        return obj.pk
+        # The foreign key's own column: reading it loads no workspace (a list asks per row).
+        return getattr(obj, obj._meta.get_field(last).attname)
 
     def _is_superuser(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser

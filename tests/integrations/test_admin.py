@@ -1,6 +1,8 @@
 """Operators see webhook health at a glance, test, enable, redeliver; logs are read-only."""
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,3 +198,35 @@ def test_deleting_a_webhook_in_the_admin_cancels_its_waiting_deliveries(
     assert {d.status for d in Delivery.objects.filter(pk__in=[due.pk, parked.pk])} == {
         Delivery.Status.CANCELLED}
     assert receiver.requests == []
+
+
+def test_the_deliveries_list_looks_destinations_up_once_per_page(
+    client, operator, workspace
+):
+    client = _login(client, operator)
+    event = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={})
+    listing = reverse("admin:integrations_delivery_changelist")
+
+    def add(name):
+        webhook = WebhookFactory(workspace=workspace, name=name)
+        Delivery.objects.create(workspace=workspace, event=event, destination_kind="webhook",
+                                destination_id=webhook.pk)
+
+    add("Orders")
+    client.get(listing)  # warm the session and the caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(listing)
+    add("Tickets")
+    add("Leads")
+    Delivery.objects.create(workspace=workspace, event=event, destination_kind="webhook",
+                            destination_id=10**9)
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(listing)
+
+    html = page.content.decode()
+    for name in ("Orders", "Tickets", "Leads"):
+        assert f"Webhook “{name}”" in html
+    assert "A deleted webhook" in html
+    # Three more rows: at most one query each, for the row's name in its checkbox label
+    # (`str(delivery)`); the Destination column looks destinations up once per page.
+    assert len(four) - len(one) <= 3

@@ -11,7 +11,7 @@ from integrations.zapier.models import HookSubscription
 from integrations.zapier.services import hook_subscribe
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish
-from tests.admin_browser import logged_in, member
+from tests.admin_browser import browser_of
 from tests.factories import ApiKeyFactory, WebhookFactory
 from tests.receivers import Answer
 
@@ -30,12 +30,12 @@ WEBHOOK, DELIVERY, EVENT, HOOK = ("integrations_webhook", "integrations_delivery
 
 @pytest.fixture
 def admin_browser(workspace):
-    return logged_in(member(workspace, "admin", "ada"))
+    return browser_of(workspace, "admin", "ada")
 
 
 @pytest.fixture
 def viewer_browser(workspace):
-    return logged_in(member(workspace, "viewer", "vera"))
+    return browser_of(workspace, "viewer", "vera")
 
 
 def _messages(response) -> list[tuple[str, str]]:
@@ -59,6 +59,16 @@ def _subscription(workspace, url):
                                         api_key=ApiKeyFactory(workspace=workspace),
                                         target_url=url, event="message.sent")
     return subscription
+
+
+def _assert_untouched(webhook, secrets, delivery, hook, receiver):
+    """The refused buttons changed nothing: the webhook is still off with its secrets, the
+    delivery still failed, the hook still subscribed, and nothing was sent."""
+    webhook.refresh_from_db()
+    assert not webhook.active and webhook.secrets == secrets and receiver.requests == []
+    assert Delivery.objects.get(pk=delivery.pk).status == "failed"
+    hook.refresh_from_db()
+    assert hook.unsubscribed_at is None
 
 
 def test_test_on_the_page_sends_webhook_test_and_shows_the_answer(
@@ -229,11 +239,7 @@ def test_a_viewer_sees_no_buttons_and_pressing_one_changes_nothing(
             assert tool(model, obj, name) not in listing.content.decode()
             assert viewer_browser.post_form(tool(model, obj, name)).status_code == 404
 
-    webhook.refresh_from_db()
-    assert not webhook.active and webhook.secrets == secrets and receiver.requests == []
-    assert Delivery.objects.get(pk=delivery.pk).status == "failed"
-    hook.refresh_from_db()
-    assert hook.unsubscribed_at is None
+    _assert_untouched(webhook, secrets, delivery, hook, receiver)
 
 
 def test_another_workspaces_objects_are_not_listed_and_their_buttons_are_404(
@@ -255,11 +261,7 @@ def test_another_workspaces_objects_are_not_listed_and_their_buttons_are_404(
         for name in names:
             assert admin_browser.post_form(tool(model, obj, name)).status_code == 404
 
-    theirs.refresh_from_db()
-    assert not theirs.active and theirs.secrets == secrets and receiver.requests == []
-    assert Delivery.objects.get(pk=delivery.pk).status == "failed"
-    hook.refresh_from_db()
-    assert hook.unsubscribed_at is None
+    _assert_untouched(theirs, secrets, delivery, hook, receiver)
 
 
 def test_buttons_refuse_get(admin_browser, workspace, receiver):

@@ -21,6 +21,7 @@ from integrations.zapier.models import HookSubscription
 from metachat.api.session import SESSION_KEY
 from metachat.events.catalogue import EventType
 from metachat.events.services import event_publish
+from tests.admin_browser import member
 from tests.factories import (
     ApiKeyFactory,
     CrmConnectionFactory,
@@ -46,19 +47,14 @@ CARDS = ("Webhooks", "Zapier", "Salesforce", "HubSpot", "Pipedrive", "Zendesk", 
          "Daily report", "Chat widget", "API keys")
 
 
-def _member(workspace, role, username):
-    return MembershipFactory(workspace=workspace, role=role,
-                             user=UserFactory(username=username)).user
-
-
 @pytest.fixture
 def admin_browser(workspace):
-    return _logged_in(_member(workspace, "admin", "adam"))
+    return _logged_in(member(workspace, "admin", "adam"))
 
 
 @pytest.fixture
 def viewer_browser(workspace):
-    return _logged_in(_member(workspace, "viewer", "vera"))
+    return _logged_in(member(workspace, "viewer", "vera"))
 
 
 def _page(browser, url=DASHBOARD) -> str:
@@ -352,7 +348,7 @@ def test_the_switcher_lists_only_the_operators_workspaces_and_changes_the_figure
     workspace, other_workspace
 ):
     initech = WorkspaceFactory(name="Initech")
-    operator = _member(workspace, "admin", "olga")
+    operator = member(workspace, "admin", "olga")
     MembershipFactory(workspace=other_workspace, user=operator, role="viewer")
     WebhookFactory(workspace=workspace, name="Acme hook")
     globex_hook = WebhookFactory(workspace=other_workspace, name="Globex hook",

@@ -229,3 +229,23 @@ def test_viewers_get_no_bulk_actions(client, workspace, operator, name):
 
     assert page.status_code == 200
     assert page.context["action_form"] is None
+
+
+def test_telling_an_objects_workspace_loads_no_workspace(
+    client_a, operator, workspace, other_workspace, django_assert_num_queries
+):
+    # Row buttons and bulk actions ask this for every row of a list.
+    from django.contrib import admin
+
+    from integrations.models import Webhook
+    from tests.factories import WebhookFactory
+
+    webhook_admin = admin.site._registry[Webhook]
+    mine = Webhook.objects.get(pk=WebhookFactory(workspace=workspace).pk)
+    theirs = Webhook.objects.get(pk=WebhookFactory(workspace=other_workspace).pk)
+
+    with django_assert_num_queries(0):
+        assert webhook_admin.workspace_id_of(mine) == workspace.pk
+        assert webhook_admin.workspace_id_of(theirs) == other_workspace.pk
+        assert webhook_admin.workspace_id_of(Webhook()) is None
+        assert webhook_admin.workspace_id_of(workspace) == workspace.pk
