@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 from integrations.models import Attempt, Delivery
+from metachat.api.errors import error_body
 from metachat.events.models import Event
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,7 @@ def _register() -> None:
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}},
-                        status=status)
+    return JsonResponse(error_body(code, message), status=status)
 
 
 @never_cache

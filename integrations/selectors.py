@@ -12,9 +12,16 @@ def webhook_list(*, workspace) -> QuerySet[Webhook]:
 
 
 def webhook_deliveries(*, workspace, webhook: Webhook) -> QuerySet[Delivery]:
+    return destination_deliveries(workspace_id=workspace.pk, kind="webhook",
+                                  destination_id=webhook.pk)
+
+
+def destination_deliveries(*, workspace_id: int, kind: str,
+                           destination_id: int) -> QuerySet[Delivery]:
+    """One destination's delivery log, newest first, with attempts in order."""
     return (
-        Delivery.objects.filter(workspace=workspace, destination_kind="webhook",
-                                destination_id=webhook.pk)
+        Delivery.objects.filter(workspace_id=workspace_id, destination_kind=kind,
+                                destination_id=destination_id)
         .select_related("event")
         .prefetch_related(Prefetch("attempts", queryset=Attempt.objects.order_by("number")))
         .order_by("-created_at", "-pk")

@@ -10,7 +10,7 @@ import logging
 
 from django.utils import timezone
 
-from integrations.models import Attempt, Delivery
+from integrations.models import Attempt
 from metachat.events.catalogue import OPERATIONAL_EVENTS, EventType
 from metachat.events.services import event_publish
 
@@ -24,17 +24,16 @@ def _stamp(moment) -> str | None:
 
 
 def delivery_exhausted_publish(*, delivery) -> None:
-    """Publish `delivery.exhausted` if `delivery` has just given up for good."""
-    row = (Delivery.objects.select_related("event").filter(pk=delivery.pk)
-           .only("public_id", "status", "attempt_count", "last_error", "destination_kind",
-                 "destination_id", "workspace_id", "event__public_id", "event__type").first())
-    if row is None or row.status != Delivery.Status.FAILED or row.event.type in NOT_REPORTED:
+    """Publish `delivery.exhausted` for `delivery`, which has just given up for good (its
+    event loaded along)."""
+    if delivery.event.type in NOT_REPORTED:
         return
-    event_publish(workspace=row.event.workspace, type=EventType.DELIVERY_EXHAUSTED, data={
-        "deliveryId": row.public_id, "eventId": row.event.public_id,
-        "eventType": row.event.type, "destinationKind": row.destination_kind,
-        "destinationId": _destination_public_id(row.destination_kind, row.destination_id),
-        "attempts": row.attempt_count, "error": row.last_error[:500],
+    event_publish(workspace=delivery.event.workspace, type=EventType.DELIVERY_EXHAUSTED, data={
+        "deliveryId": delivery.public_id, "eventId": delivery.event.public_id,
+        "eventType": delivery.event.type, "destinationKind": delivery.destination_kind,
+        "destinationId": _destination_public_id(delivery.destination_kind,
+                                                delivery.destination_id),
+        "attempts": delivery.attempt_count, "error": delivery.last_error[:500],
     })
 
 

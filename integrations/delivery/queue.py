@@ -23,15 +23,8 @@ def destination_key(kind: str, destination_id: int) -> str:
 def wake_destinations(destinations: list[tuple[str, int]]) -> int:
     """Wake a worker for each (kind, id) that has no wake-up on its way. Returns how many
     were sent."""
-    if not destinations:
-        return 0
-    keys = {destination_key(kind, pk): (kind, pk) for kind, pk in destinations}
-    try:
-        to_send = wakeups_request(list(keys))
-    except Exception as error:  # the database is down: the sweeper wakes them later
-        logger.warning("could not wake %d destinations: %s", len(keys), error)
-        return 0
-    return sum(wakeup_send(key, DELIVER_TASK, list(keys[key])) for key in to_send)
+    return _wake({destination_key(kind, pk): [kind, pk] for kind, pk in destinations},
+                 DELIVER_TASK, "destinations")
 
 
 def recovery_key(recovery_pk: int) -> str:
@@ -39,10 +32,16 @@ def recovery_key(recovery_pk: int) -> str:
 
 
 def wake_recoveries(recovery_pks: list[int]) -> int:
-    keys = {recovery_key(pk): pk for pk in recovery_pks}
-    try:
-        to_send = wakeups_request(list(keys))
-    except Exception as error:  # the sweeper wakes them later
-        logger.warning("could not wake %d recoveries: %s", len(keys), error)
+    return _wake({recovery_key(pk): [pk] for pk in recovery_pks}, RECOVER_TASK, "recoveries")
+
+
+def _wake(args_by_key: dict[str, list], task: str, what: str) -> int:
+    """Send `task` with its arguments for each key that has no wake-up on its way."""
+    if not args_by_key:
         return 0
-    return sum(wakeup_send(key, RECOVER_TASK, [keys[key]]) for key in to_send)
+    try:
+        to_send = wakeups_request(list(args_by_key))
+    except Exception as error:  # the database is down: the sweeper wakes them later
+        logger.warning("could not wake %d %s: %s", len(args_by_key), what, error)
+        return 0
+    return sum(wakeup_send(key, task, args_by_key[key]) for key in to_send)

@@ -23,8 +23,8 @@ from integrations.delivery.sending import (
     send_and_record,
 )
 from integrations.models import Attempt, Delivery, Recovery
-from metachat.events.models import Event, WakeUp
-from metachat.events.wakeups import wakeup_take
+from metachat.events.models import Event
+from metachat.events.wakeups import wakeup_keep, wakeup_take
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def recovery_run(*, recovery: Recovery) -> Recovery:
     )
     last_pk = 0
     while True:
-        WakeUp.objects.filter(key=recovery_key(recovery.pk)).update(requested_at=timezone.now())
+        wakeup_keep(recovery_key(recovery.pk))
         with transaction.atomic():
             pks = list(failed.filter(pk__gt=last_pk).order_by("pk")
                        .values_list("pk", flat=True)[: settings.RECOVER_BATCH])

@@ -1,8 +1,9 @@
 """Reads of hook subscriptions: which ones want an event, a workspace's live ones, their log."""
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from integrations.models import Attempt, Delivery
+from integrations.models import Delivery
+from integrations.selectors import destination_deliveries
 from integrations.webhooks.filters import filters_match
 from integrations.zapier.models import HookSubscription
 
@@ -38,10 +39,5 @@ def hook_subscription_find_live(*, workspace, event: str, target_url: str):
 
 def hook_deliveries(*, subscription: HookSubscription) -> QuerySet[Delivery]:
     """The subscription's delivery log, newest first, with attempts in order."""
-    return (
-        Delivery.objects.filter(workspace_id=subscription.workspace_id,
-                                destination_kind=DESTINATION_KIND, destination_id=subscription.pk)
-        .select_related("event")
-        .prefetch_related(Prefetch("attempts", queryset=Attempt.objects.order_by("number")))
-        .order_by("-created_at", "-pk")
-    )
+    return destination_deliveries(workspace_id=subscription.workspace_id,
+                                  kind=DESTINATION_KIND, destination_id=subscription.pk)

@@ -56,6 +56,12 @@ def wakeup_take(key: str) -> None:
     WakeUp.objects.filter(key=key).exclude(requested_at=None).update(requested_at=None)
 
 
+def wakeup_keep(key: str) -> None:
+    """A worker is still at the work of `key`: its mark is renewed, so that it is not taken
+    for lost (and sent again) while the work goes on."""
+    WakeUp.objects.filter(key=key).update(requested_at=timezone.now())
+
+
 def wakeup_send(key: str, task: str, args: list) -> bool:
     """Send the wake-up of `key` (after `wakeups_request` returned it). When the broker is
     down the mark is taken back, so the next request tries again; the sweeper finds the

@@ -7,6 +7,7 @@ from django.utils import timezone
 from integrations.delivery.dispatch import event_dispatch
 from integrations.models import Delivery
 from metachat.events.catalogue import EventType
+from metachat.events.models import Event
 from metachat.events.services import event_publish
 from tests.factories import WebhookFactory
 
@@ -56,6 +57,19 @@ def test_metrics_show_the_pipeline(client, settings, workspace):
     assert "metachat_events_undispatched 0.0" in text
     assert 'metachat_delivery_attempts_recent{outcome="failed"} 0.0' in text
     assert "metachat_shared_cache_failures_total" in text
+
+
+def test_metrics_show_events_waiting_for_dispatch(client, settings, workspace):
+    settings.METRICS_TOKEN = TOKEN
+    event = event_publish(workspace=workspace, type=EventType.USER_STARTED, data={"userId": "u"})
+    Event.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(seconds=90))
+
+    text = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+
+    assert "metachat_events_undispatched 1.0" in text
+    [lag] = [float(line.split()[1]) for line in text.splitlines()
+             if line.startswith("metachat_dispatch_lag_seconds ")]
+    assert 89 <= lag < 200
 
 
 def test_healthz_reports_the_delivery_backlog_and_its_age(client, workspace):
