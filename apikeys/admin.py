@@ -102,13 +102,8 @@ class StatusFilter(admin.SimpleListFilter):
         return ApiKey.Status.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == ApiKey.Status.REVOKED:
-            return queryset.filter(revoked_at__lte=now)
-        if self.value() == ApiKey.Status.EXPIRED:
-            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
-        if self.value() == ApiKey.Status.ACTIVE:
-            return queryset.filter(revoked_at__isnull=True).exclude(expires_at__lte=now)
+        if self.value() in ApiKey.Status.values:
+            return queryset.filter(ApiKey.status_filter(self.value(), timezone.now()))
         return queryset
 
 

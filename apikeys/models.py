@@ -140,6 +140,17 @@ class ApiKey(models.Model):
                 "Only publishable keys have allowed origins; secret keys are for servers."
             ]})
 
+    @classmethod
+    def status_filter(cls, status: str, now) -> models.Q:
+        """The keys whose `status_at(now)` is `status`, as a query filter."""
+        revoked = models.Q(revoked_at__lte=now)
+        expired = models.Q(expires_at__lte=now)
+        if status == cls.Status.REVOKED:
+            return revoked
+        if status == cls.Status.EXPIRED:
+            return expired & ~revoked
+        return ~revoked & ~expired
+
     def status_at(self, now) -> str:
         if self.revoked_at is not None and self.revoked_at <= now:
             return self.Status.REVOKED

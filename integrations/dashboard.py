@@ -393,8 +393,7 @@ def report_card(*, workspace, may_change: bool, now: datetime.datetime) -> Card:
 
 
 def key_cards(*, workspace, may_change: bool, now: datetime.datetime) -> list[Card]:
-    working = ((Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
-               & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)))
+    working = ApiKey.status_filter(ApiKey.Status.ACTIVE, now)
     counts = ApiKey.objects.filter(workspace=workspace).aggregate(
         secret=Count("pk", filter=working & Q(kind=ApiKey.Kind.SECRET)),
         publishable=Count("pk", filter=working & Q(kind=ApiKey.Kind.PUBLISHABLE)),

@@ -39,3 +39,24 @@ def test_the_hash_depends_on_the_server_secret(settings):
 
 def test_keys_do_not_repeat():
     assert len({keys.generate().plaintext for _ in range(1000)}) == 1000
+
+
+def test_the_status_filter_finds_exactly_the_keys_of_each_status(workspace):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apikeys.models import ApiKey
+    from tests.factories import ApiKeyFactory
+
+    now = timezone.now()
+    hour = timedelta(hours=1)
+    for revoked_at in (None, now - hour, now + hour):
+        for expires_at in (None, now - hour, now + hour):
+            key = ApiKeyFactory(workspace=workspace)
+            ApiKey.objects.filter(pk=key.pk).update(revoked_at=revoked_at, expires_at=expires_at)
+
+    for status in ApiKey.Status.values:
+        found = set(ApiKey.objects.filter(ApiKey.status_filter(status, now)))
+        expected = {key for key in ApiKey.objects.all() if key.status_at(now) == status}
+        assert found == expected and found, status
