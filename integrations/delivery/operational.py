@@ -10,6 +10,7 @@ import logging
 
 from django.utils import timezone
 
+from integrations.delivery import destinations
 from integrations.models import Attempt
 from metachat.events.catalogue import OPERATIONAL_EVENTS, EventType
 from metachat.events.services import event_publish
@@ -77,15 +78,6 @@ def _last_event_type(webhook_id: int) -> str | None:
 
 
 def _destination_public_id(kind: str, destination_id: int) -> str:
-    if kind == "webhook":
-        from integrations.models import Webhook
-
-        model = Webhook
-    elif kind == "crm":
-        from integrations.crm.models import CrmConnection
-
-        model = CrmConnection
-    else:
-        return str(destination_id)
+    model = destinations.get(kind).model
     return model.objects.filter(pk=destination_id).values_list(
         "public_id", flat=True).first() or str(destination_id)

@@ -300,7 +300,7 @@ SPECS: tuple[EventSpec, ...] = (
             "eventId": _s("evt_… id of the event it carried"),
             "eventType": _s("that event's type"),
             "destinationKind": _s("webhook or crm"),
-            "destinationId": _s("wh_… or crm_… id of the destination"),
+            "destinationId": _s("wh_…, crm_… or hook_… id of the destination"),
             "attempts": _i("attempts made"),
             "error": _s("the last attempt's error"),
         },

@@ -213,3 +213,26 @@ def test_another_workspaces_events_never_reach_the_hook(db, workspace, other_wor
 
     assert [d.destination_id for d in deliveries] == [theirs.pk]
     assert HookSubscription.objects.filter(target_url=receiver.url).count() == 2
+
+
+def test_delivery_exhausted_names_the_zapier_hook_by_its_public_id(workspace):
+    from integrations.delivery.operational import delivery_exhausted_publish
+    from integrations.models import Delivery
+    from integrations.zapier.services import hook_subscribe
+    from metachat.events.catalogue import EventType
+    from metachat.events.models import Event
+    from metachat.events.services import event_publish
+    from tests.factories import ApiKeyFactory
+
+    hook, _, _ = hook_subscribe(workspace=workspace, api_key=ApiKeyFactory(workspace=workspace),
+                                target_url="http://127.0.0.1:9/hooks/z", event="message.sent")
+    event = event_publish(workspace=workspace, type=EventType.MESSAGE_SENT, data={"x": 1})
+    delivery = Delivery.objects.create(
+        workspace=workspace, event=event, destination_kind="zapier", destination_id=hook.pk,
+        status="failed", attempt_count=8, next_attempt_at=None, last_error="HTTP 503")
+
+    delivery_exhausted_publish(delivery=delivery)
+
+    exhausted = Event.objects.get(type=EventType.DELIVERY_EXHAUSTED)
+    assert exhausted.payload["data"]["destinationId"] == hook.public_id
+    assert exhausted.payload["data"]["destinationKind"] == "zapier"
