@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,13 +16,8 @@ from apikeys.serializers import (
     MeSerializer,
 )
 from apikeys.services import api_key_create, api_key_revoke, api_key_roll
+from metachat.api.errors import service_validation_error
 from metachat.api.viewsets import WorkspaceScopedViewSet
-
-
-def _as_api_error(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "message_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError(error.messages)
 
 
 class MeView(APIView):
@@ -55,7 +49,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceS
                 workspace=self.workspace, created_by_key=request.auth, **serializer.validated_data
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error)
+            raise service_validation_error(error)
         return Response(
             ApiKeyWithSecretSerializer(
                 api_key, context={"plaintext": plaintext, "request": request}
@@ -82,7 +76,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceS
                 api_key=old, grace_period=serializer.grace_period, created_by_key=request.auth
             )
         except DjangoValidationError as error:
-            raise _as_api_error(error)
+            raise service_validation_error(error)
         return Response(
             ApiKeyWithSecretSerializer(
                 new, context={"plaintext": plaintext, "request": request}

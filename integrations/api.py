@@ -11,6 +11,7 @@ from integrations import selectors, services
 from integrations.delivery.services import destination_recover
 from integrations.models import Attempt, Delivery, Recovery, Webhook
 from metachat.api import serializers
+from metachat.api.errors import service_validation_error
 from metachat.api.renderers import EnvelopeBrowsableAPIRenderer, VerbatimEnvelopeJSONRenderer
 from metachat.api.viewsets import WorkspaceScopedViewSet
 from metachat.events.catalogue import EventType
@@ -118,10 +119,6 @@ class EventSerializer(serializers.Serializer):
         return dict(instance.payload)
 
 
-def _service_errors(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
-
-
 class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      mixins.DestroyModelMixin, WorkspaceScopedViewSet):
     """Webhooks of the key's workspace."""
@@ -148,7 +145,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 filters=data.get("filters", []), active=data.get("active", True),
             )
         except DjangoValidationError as error:
-            raise _service_errors(error)
+            raise service_validation_error(error)
         webhook.secret = secret
         return Response(WebhookCreatedSerializer(webhook).data, status=status.HTTP_201_CREATED)
 
@@ -160,7 +157,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         try:
             services.webhook_update(webhook=webhook, **serializer.validated_data)
         except DjangoValidationError as error:
-            raise _service_errors(error)
+            raise service_validation_error(error)
         webhook.refresh_from_db()
         return Response(WebhookSerializer(webhook).data)
 
@@ -227,7 +224,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 requested_by=str(request.user),
             )
         except DjangoValidationError as error:
-            raise _service_errors(error) from None
+            raise service_validation_error(error) from None
         return Response(RecoverySerializer(recovery).data, status=status.HTTP_202_ACCEPTED)
 
 

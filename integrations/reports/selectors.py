@@ -146,10 +146,6 @@ def conversation_rows(*, workspace, day: datetime.date, tz_name: str):
     )
 
 
-def reports_for_workspace(*, workspace) -> QuerySet:
-    return DailyReport.objects.filter(workspace=workspace, sent_at__isnull=False)
-
-
 def report_for_day(*, workspace, day: datetime.date, kind=ReportKind.DAILY) -> DailyReport | None:
     return DailyReport.objects.filter(workspace=workspace, kind=kind, period=day).first()
 

@@ -2,12 +2,12 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from integrations.api import FilterConditionSerializer
 from integrations.zapier import services
 from integrations.zapier.models import HookSubscription
+from metachat.api.errors import service_validation_error
 from metachat.api.viewsets import WorkspaceScopedViewSet
 from metachat.events.catalogue import EventType
 
@@ -83,7 +83,7 @@ class HookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceSco
                 event=data["event"], filters=data.get("filters", []),
             )
         except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
+            raise service_validation_error(error) from None
         if not created:
             return Response(HookSubscriptionSerializer(subscription).data)
         subscription.secret = secret

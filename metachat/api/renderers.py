@@ -25,7 +25,9 @@ def is_enveloped(data) -> bool:
     return isinstance(data, dict) and ("error" in data or ("data" in data and "pagination" in data))
 
 
-class EnvelopeJSONRenderer(CamelCaseJSONRenderer):
+class _EnvelopeMixin:
+    """Wraps what is not yet enveloped in `{"data": …}`; a 204 has no body."""
+
     def render(self, data, accepted_media_type=None, renderer_context=None):
         response = (renderer_context or {}).get("response")
         if response is not None and response.status_code == 204:
@@ -33,6 +35,10 @@ class EnvelopeJSONRenderer(CamelCaseJSONRenderer):
         if not is_enveloped(data):
             data = {"data": data}
         return super().render(data, accepted_media_type, renderer_context)
+
+
+class EnvelopeJSONRenderer(_EnvelopeMixin, CamelCaseJSONRenderer):
+    pass
 
 
 class EnvelopeBrowsableAPIRenderer(BrowsableAPIRenderer):
@@ -78,15 +84,7 @@ class EnvelopeBrowsableAPIRenderer(BrowsableAPIRenderer):
         return super().render_form_for_serializer(serializer)
 
 
-class VerbatimEnvelopeJSONRenderer(JSONRenderer):
+class VerbatimEnvelopeJSONRenderer(_EnvelopeMixin, JSONRenderer):
     """The same envelope around JSON whose keys must stay exactly as stored (event
     payloads): a polled event is the very object a webhook or Zapier hook receives, even
     where a client's own `user` info has snake_case keys."""
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code == 204:
-            return b""
-        if not is_enveloped(data):
-            data = {"data": data}
-        return super().render(data, accepted_media_type, renderer_context)

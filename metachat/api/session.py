@@ -74,12 +74,14 @@ class NeedsApiKey(exceptions.PermissionDenied):
     error_code = "api_key_required"
 
 
-def _memberships(user) -> dict[str, tuple[Workspace, str]]:
-    """{ws_… id: (workspace, role)} of the operator's workspaces (a superuser's: all)."""
+def _memberships(user) -> dict[str, OperatorSession]:
+    """{ws_… id: workspace and role} of the operator's workspaces (a superuser's: all, as
+    owner)."""
     if user.is_superuser:
-        return {ws.public_id: (ws, Membership.Role.OWNER) for ws in Workspace.objects.all()}
+        return {ws.public_id: OperatorSession(workspace=ws, role=Membership.Role.OWNER)
+                for ws in Workspace.objects.all()}
     return {
-        m.workspace.public_id: (m.workspace, m.role)
+        m.workspace.public_id: OperatorSession(workspace=m.workspace, role=m.role)
         for m in Membership.objects.filter(user=user).select_related("workspace")
     }
 
@@ -95,14 +97,11 @@ def operator_workspace(request, user) -> OperatorSession:
             raise WorkspaceNotFound(f"You are not a member of a workspace {chosen[:64]!r}.")
         if remembered != chosen:
             session[SESSION_KEY] = chosen
-        workspace, role = mine[chosen]
-        return OperatorSession(workspace=workspace, role=role)
+        return mine[chosen]
     if remembered in mine:
-        workspace, role = mine[remembered]
-        return OperatorSession(workspace=workspace, role=role)
+        return mine[remembered]
     if len(mine) == 1:
-        workspace, role = next(iter(mine.values()))
-        return OperatorSession(workspace=workspace, role=role)
+        return next(iter(mine.values()))
     if not mine:
         raise exceptions.PermissionDenied(
             "You are not a member of any workspace; ask an owner to add you in the admin "
@@ -117,8 +116,9 @@ def operator_workspace(request, user) -> OperatorSession:
     )
 
 
-def _by_name(mine: dict[str, tuple[Workspace, str]]) -> list[Workspace]:
-    return sorted((ws for ws, _ in mine.values()), key=lambda ws: (ws.name.lower(), ws.public_id))
+def _by_name(mine: dict[str, OperatorSession]) -> list[Workspace]:
+    return sorted((operator.workspace for operator in mine.values()),
+                  key=lambda ws: (ws.name.lower(), ws.public_id))
 
 
 def switchable_workspaces(request) -> list[Workspace]:

@@ -3,7 +3,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.reports import services
+from integrations.reports import selectors, services
 from integrations.reports.models import ReportSchedule
 from metachat.workspaces.models import Workspace
 
@@ -33,14 +33,16 @@ class Command(BaseCommand):
             if ws is not None:
                 workspaces = [ws]
             else:
-                workspaces = [s.workspace for s in ReportSchedule.objects.filter(active=True)
-                              .select_related("workspace")]
+                workspaces = [s.workspace for s in selectors.active_schedules()]
             for target in workspaces:
                 report = services.report_send_now(workspace=target, day=day, force=force)
                 self._say(target, day, report)
             return
-        for schedule_id, period in services.report_schedules_due():
-            schedule = ReportSchedule.objects.select_related("workspace").get(pk=schedule_id)
+        due = services.report_schedules_due()
+        schedules = ReportSchedule.objects.select_related("workspace").in_bulk(
+            [schedule_id for schedule_id, _ in due])
+        for schedule_id, period in due:
+            schedule = schedules[schedule_id]
             if ws is not None and schedule.workspace_id != ws.pk:
                 continue
             report = services.report_send_scheduled(schedule_id=schedule_id, period=period)
